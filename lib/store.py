@@ -1,0 +1,454 @@
+"""The DuckDB store: where the file lives, its schema and migrations, and the one write path."""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pandas as pd
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "plc_lens.duckdb"
+ENV_DB = "PLC_LENS_DB"
+
+
+class StoreLockedError(RuntimeError):
+    """Another process holds the database file open for writing."""
+
+
+def db_path(cli_value: str | os.PathLike | None = None) -> Path:
+    """The database path: `--db`, else PLC_LENS_DB, else data/plc_lens.duckdb."""
+    if cli_value:
+        return Path(cli_value)
+    env = os.environ.get(ENV_DB)
+    if env:
+        return Path(env)
+    return DEFAULT_DB
+
+
+# Each migration is (version, description, statements). Versions only grow; a file written by an
+# older release is upgraded on open. Feature areas own version ranges so parallel work never
+# collides: 1-9 core, 10-19 goals, 20-29 risk/interventions, 30-39 vendor formats, 40-49 reports.
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (
+        1,
+        "core schema",
+        [
+            """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+            """CREATE TABLE IF NOT EXISTS imports (
+                import_id INTEGER PRIMARY KEY,
+                filename VARCHAR NOT NULL,
+                sha256 VARCHAR,
+                kind VARCHAR,
+                layout VARCHAR,
+                rows_total INTEGER DEFAULT 0,
+                rows_loaded INTEGER DEFAULT 0,
+                rows_rejected INTEGER DEFAULT 0,
+                rows_duplicate INTEGER DEFAULT 0,
+                started_at TIMESTAMP DEFAULT current_timestamp,
+                finished_at TIMESTAMP,
+                status VARCHAR NOT NULL,
+                message VARCHAR
+            )""",
+            """CREATE SEQUENCE IF NOT EXISTS import_seq START 1""",
+            """CREATE TABLE IF NOT EXISTS import_rejects (
+                import_id INTEGER NOT NULL,
+                row_number INTEGER,
+                column_name VARCHAR,
+                reason VARCHAR NOT NULL,
+                raw VARCHAR
+            )""",
+            """CREATE TABLE IF NOT EXISTS column_mappings (
+                signature VARCHAR PRIMARY KEY,
+                header VARCHAR,
+                mapping VARCHAR NOT NULL,
+                saved_at TIMESTAMP DEFAULT current_timestamp
+            )""",
+            """CREATE TABLE IF NOT EXISTS students (
+                student_id VARCHAR PRIMARY KEY,
+                first_name VARCHAR,
+                last_name VARCHAR,
+                grade_level VARCHAR,
+                school VARCHAR,
+                ell BOOLEAN,
+                iep BOOLEAN,
+                frl BOOLEAN,
+                gender VARCHAR,
+                ethnicity VARCHAR,
+                import_id INTEGER
+            )""",
+            """CREATE TABLE IF NOT EXISTS teachers (
+                teacher_id VARCHAR PRIMARY KEY,
+                name VARCHAR,
+                email VARCHAR,
+                show_name BOOLEAN DEFAULT FALSE,
+                import_id INTEGER
+            )""",
+            """CREATE TABLE IF NOT EXISTS sections (
+                section_id VARCHAR PRIMARY KEY,
+                teacher_id VARCHAR,
+                course VARCHAR,
+                subject VARCHAR,
+                grade_level VARCHAR,
+                term VARCHAR,
+                starts_on DATE,
+                ends_on DATE,
+                school VARCHAR,
+                import_id INTEGER
+            )""",
+            """CREATE TABLE IF NOT EXISTS enrollments (
+                student_id VARCHAR NOT NULL,
+                section_id VARCHAR NOT NULL,
+                import_id INTEGER,
+                PRIMARY KEY (student_id, section_id)
+            )""",
+            """CREATE TABLE IF NOT EXISTS standards (
+                code VARCHAR PRIMARY KEY,
+                subject VARCHAR,
+                grade_level VARCHAR,
+                description VARCHAR,
+                import_id INTEGER
+            )""",
+            """CREATE TABLE IF NOT EXISTS assessments (
+                assessment_id VARCHAR PRIMARY KEY,
+                title VARCHAR NOT NULL,
+                subject VARCHAR,
+                grade_level VARCHAR,
+                kind VARCHAR DEFAULT 'formative',
+                administered_on DATE,
+                proficiency_cut DOUBLE DEFAULT 0.8,
+                import_id INTEGER
+            )""",
+            """CREATE TABLE IF NOT EXISTS items (
+                assessment_id VARCHAR NOT NULL,
+                item VARCHAR NOT NULL,
+                standard_code VARCHAR,
+                points_possible DOUBLE NOT NULL,
+                correct_response VARCHAR,
+                position INTEGER,
+                import_id INTEGER,
+                PRIMARY KEY (assessment_id, item)
+            )""",
+            """CREATE TABLE IF NOT EXISTS responses (
+                assessment_id VARCHAR NOT NULL,
+                student_id VARCHAR NOT NULL,
+                item VARCHAR NOT NULL,
+                points_earned DOUBLE NOT NULL,
+                response VARCHAR,
+                import_id INTEGER NOT NULL,
+                PRIMARY KEY (assessment_id, student_id, item)
+            )""",
+            # Responses a later import replaced; undoing that import puts them back.
+            """CREATE TABLE IF NOT EXISTS responses_replaced (
+                assessment_id VARCHAR NOT NULL,
+                student_id VARCHAR NOT NULL,
+                item VARCHAR NOT NULL,
+                points_earned DOUBLE NOT NULL,
+                response VARCHAR,
+                import_id INTEGER NOT NULL,
+                replaced_by INTEGER NOT NULL
+            )""",
+            """CREATE TABLE IF NOT EXISTS attendance (
+                student_id VARCHAR NOT NULL,
+                period_start DATE,
+                period_end DATE,
+                days_enrolled DOUBLE NOT NULL,
+                days_absent DOUBLE NOT NULL,
+                import_id INTEGER NOT NULL
+            )""",
+            """CREATE TABLE IF NOT EXISTS meeting_notes (
+                note_id INTEGER PRIMARY KEY,
+                assessment_id VARCHAR,
+                student_id VARCHAR,
+                standard_code VARCHAR,
+                note VARCHAR,
+                author VARCHAR,
+                created_at TIMESTAMP DEFAULT current_timestamp
+            )""",
+            """CREATE SEQUENCE IF NOT EXISTS note_seq START 1""",
+        ],
+    ),
+    (
+        2,
+        "query indexes",
+        [
+            "CREATE INDEX IF NOT EXISTS responses_student ON responses (student_id)",
+            "CREATE INDEX IF NOT EXISTS responses_import ON responses (import_id)",
+        ],
+    ),
+    (
+        3,
+        "score views",
+        [
+            # A student's score per standard = earned / possible over the items aligned to it;
+            # items without a standard count only toward the overall score.
+            """CREATE OR REPLACE VIEW v_standard_scores AS
+            SELECT r.assessment_id, r.student_id, i.standard_code,
+                   sum(r.points_earned) AS earned, sum(i.points_possible) AS possible,
+                   sum(r.points_earned) / nullif(sum(i.points_possible), 0) AS score,
+                   count(*) AS n_items
+            FROM responses r JOIN items i USING (assessment_id, item)
+            WHERE i.standard_code IS NOT NULL
+            GROUP BY ALL""",
+            """CREATE OR REPLACE VIEW v_overall_scores AS
+            SELECT r.assessment_id, r.student_id,
+                   sum(r.points_earned) AS earned, sum(i.points_possible) AS possible,
+                   sum(r.points_earned) / nullif(sum(i.points_possible), 0) AS score,
+                   count(*) AS n_items
+            FROM responses r JOIN items i USING (assessment_id, item)
+            GROUP BY ALL""",
+            # Who was expected to take an assessment: students enrolled in a section of the same
+            # subject and grade whose term covers the date, plus anyone who took it. The teacher of
+            # a student on an assessment comes from that section.
+            """CREATE OR REPLACE VIEW v_assessment_roster AS
+            WITH expected AS (
+                SELECT a.assessment_id, e.student_id, s.section_id, s.teacher_id
+                FROM assessments a
+                JOIN sections s
+                  ON (a.subject IS NULL OR s.subject IS NULL OR lower(s.subject) = lower(a.subject))
+                 AND (a.grade_level IS NULL OR s.grade_level IS NULL OR s.grade_level = a.grade_level)
+                 AND (a.administered_on IS NULL OR s.starts_on IS NULL OR a.administered_on >= s.starts_on)
+                 AND (a.administered_on IS NULL OR s.ends_on IS NULL OR a.administered_on <= s.ends_on)
+                JOIN enrollments e ON e.section_id = s.section_id
+            ),
+            takers AS (SELECT DISTINCT assessment_id, student_id FROM responses),
+            one_section AS (
+                SELECT assessment_id, student_id, min(section_id) AS section_id, min(teacher_id) AS teacher_id
+                FROM expected GROUP BY ALL
+            )
+            SELECT coalesce(o.assessment_id, t.assessment_id) AS assessment_id,
+                   coalesce(o.student_id, t.student_id) AS student_id,
+                   o.section_id, o.teacher_id,
+                   t.student_id IS NOT NULL AS assessed
+            FROM one_section o FULL OUTER JOIN takers t
+              ON o.assessment_id = t.assessment_id AND o.student_id = t.student_id""",
+        ],
+    ),
+]
+
+# Tables whose rows an import brings (undo removes them by import_id).
+FACT_TABLES = ("responses", "attendance")
+DIMENSION_TABLES = ("students", "teachers", "sections", "enrollments", "standards", "assessments", "items")
+
+_local = threading.local()
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest migration applied to this database (0 for a new file)."""
+    cur = con.cursor()
+    try:
+        exists = cur.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        ).fetchone()[0]
+        if not exists:
+            return 0
+        return cur.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+    finally:
+        cur.close()
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration not yet applied, each in its own transaction; return the version."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "description VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)"
+    )
+    applied = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    for version, description, statements in sorted(MIGRATIONS, key=lambda m: m[0]):
+        if version in applied:
+            continue
+        with transaction(con):
+            for sql in statements:
+                con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations (version, description) VALUES (?, ?)",
+                [version, description],
+            )
+    return schema_version(con)
+
+
+def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating and upgrading if needed) the database; raise StoreLockedError if it is held."""
+    target = db_path(path)
+    if str(target) != ":memory:":
+        target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(target), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower() or "conflicting" in text.lower():
+            raise StoreLockedError(
+                f"The database {target} is already open in another process (is PLC Lens running?). "
+                "Stop that process or use another file with --db."
+            ) from exc
+        raise
+    if not read_only:
+        migrate(con)
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All of the block's writes or none of them."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    else:
+        con.execute("COMMIT")
+
+
+def fetch_df(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None = None) -> pd.DataFrame:
+    """Run one parameterised statement on its own cursor and return a DataFrame."""
+    cur = con.cursor()
+    try:
+        return cur.execute(sql, params or []).df()
+    finally:
+        cur.close()
+
+
+def fetch_value(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None = None):
+    """Run one parameterised statement on its own cursor and return the first cell (or None)."""
+    cur = con.cursor()
+    try:
+        row = cur.execute(sql, params or []).fetchone()
+        return None if row is None else row[0]
+    finally:
+        cur.close()
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
+    """One value of the meta table."""
+    value = fetch_value(con, "SELECT value FROM meta WHERE key = ?", [key])
+    return default if value is None else value
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str | None) -> None:
+    """Set (or with None, remove) one value of the meta table."""
+    con.execute("DELETE FROM meta WHERE key = ?", [key])
+    if value is not None:
+        con.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """A number that changes after every write, for cache keys."""
+    return int(get_meta(con, "data_version", "0"))
+
+
+def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark the data as changed (called inside the writing transaction)."""
+    set_meta(con, "data_version", str(data_version(con) + 1))
+
+
+def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when no student and no assessment is stored."""
+    return not fetch_value(con, "SELECT (SELECT count(*) FROM students) + (SELECT count(*) FROM assessments)")
+
+
+def new_import_id(con: duckdb.DuckDBPyConnection) -> int:
+    """The next import id."""
+    return int(fetch_value(con, "SELECT nextval('import_seq')"))
+
+
+def undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> dict:
+    """Remove exactly the rows one import brought, restore what it replaced, and mark it undone."""
+    status = fetch_value(con, "SELECT status FROM imports WHERE import_id = ?", [import_id])
+    if status is None:
+        raise ValueError(f"There is no import number {import_id}.")
+    if status != "loaded":
+        raise ValueError(f"Import {import_id} is {status}; only a loaded import can be undone.")
+    removed: dict[str, int] = {}
+    with transaction(con):
+        for table in FACT_TABLES:
+            removed[table] = con.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id]).fetchone()[0]
+        con.execute(
+            "INSERT INTO responses SELECT assessment_id, student_id, item, points_earned, response, import_id "
+            "FROM responses_replaced WHERE replaced_by = ? "
+            "AND (assessment_id, student_id, item) NOT IN (SELECT assessment_id, student_id, item FROM responses)",
+            [import_id],
+        )
+        con.execute("DELETE FROM responses_replaced WHERE replaced_by = ? OR import_id = ?", [import_id, import_id])
+        for hook in UNDO_HOOKS:
+            hook(con, import_id)
+        # Dimension rows this import created go too, unless something else still refers to them.
+        removed["items"] = con.execute(
+            "DELETE FROM items i WHERE import_id = ? AND NOT EXISTS (SELECT 1 FROM responses r "
+            "WHERE r.assessment_id = i.assessment_id AND r.item = i.item)",
+            [import_id],
+        ).fetchone()[0]
+        removed["assessments"] = con.execute(
+            "DELETE FROM assessments a WHERE import_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM items i WHERE i.assessment_id = a.assessment_id)",
+            [import_id],
+        ).fetchone()[0]
+        removed["enrollments"] = con.execute("DELETE FROM enrollments WHERE import_id = ?", [import_id]).fetchone()[0]
+        removed["sections"] = con.execute(
+            "DELETE FROM sections s WHERE import_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM enrollments e WHERE e.section_id = s.section_id)",
+            [import_id],
+        ).fetchone()[0]
+        removed["teachers"] = con.execute(
+            "DELETE FROM teachers t WHERE import_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM sections s WHERE s.teacher_id = t.teacher_id)",
+            [import_id],
+        ).fetchone()[0]
+        removed["students"] = con.execute(
+            "DELETE FROM students s WHERE import_id = ? "
+            "AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.student_id = s.student_id) "
+            "AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.student_id = s.student_id) "
+            "AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.student_id = s.student_id)",
+            [import_id],
+        ).fetchone()[0]
+        removed["standards"] = con.execute(
+            "DELETE FROM standards s WHERE import_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM items i WHERE i.standard_code = s.code)",
+            [import_id],
+        ).fetchone()[0]
+        con.execute(
+            "UPDATE imports SET status = 'undone', finished_at = current_timestamp WHERE import_id = ?",
+            [import_id],
+        )
+        bump_data_version(con)
+    return removed
+
+
+# Feature modules (goals, interventions...) register a function here to remove rows an import
+# brought into their own tables; it runs inside the undo transaction.
+UNDO_HOOKS: list = []
+
+
+def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row counts of the main tables (what `cli info` prints)."""
+    cur = con.cursor()
+    try:
+        row = cur.execute(
+            """SELECT
+                (SELECT count(*) FROM students),
+                (SELECT count(*) FROM teachers),
+                (SELECT count(*) FROM sections),
+                (SELECT count(*) FROM enrollments),
+                (SELECT count(*) FROM assessments),
+                (SELECT count(*) FROM items),
+                (SELECT count(*) FROM responses),
+                (SELECT count(*) FROM standards),
+                (SELECT count(*) FROM attendance),
+                (SELECT count(*) FROM imports WHERE status = 'loaded')"""
+        ).fetchone()
+    finally:
+        cur.close()
+    keys = ["students", "teachers", "sections", "enrollments", "assessments", "items", "responses",
+            "standards", "attendance", "imports"]
+    return dict(zip(keys, (int(v) for v in row)))
+
+
+def data_snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
+    """Every stored data row (not the import log), for tests that prove nothing changed."""
+    out = {}
+    for table in DIMENSION_TABLES + FACT_TABLES + ("responses_replaced",):
+        out[table] = sorted(map(repr, fetch_df(con, f"SELECT * FROM {table}").itertuples(index=False)))
+    return out

@@ -1,0 +1,252 @@
+"""The only lib module that imports streamlit: cached connection, cached data, shared filters, meeting mode."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from lib import demo, privacy, queries, store
+
+FILTER_KEYS = ("school", "grade", "subject", "teacher", "standard", "date_from", "date_to")
+# Values carried in the URL so a copied link reproduces the view.
+URL_KEYS = FILTER_KEYS + ("assessment", "student", "meeting")
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(path: str):
+    con = store.connect(path)
+    if os.environ.get("PLC_LENS_DEMO", "1") != "0":
+        demo.ensure_demo(con)
+    return con
+
+
+def connection():
+    """The app's one DuckDB connection (each query runs on its own cursor); stops the page with a clear message if locked."""
+    path = str(store.db_path())
+    try:
+        return _connection(path)
+    except store.StoreLockedError as exc:
+        st.error(str(exc))
+        st.stop()
+
+
+@st.cache_data(ttl=600, max_entries=512, show_spinner=False)
+def _cached_query(path: str, name: str, params: tuple) -> pd.DataFrame:
+    return queries.run(_connection(path), name, **dict(params))
+
+
+def query(name: str, **params) -> pd.DataFrame:
+    """A named query's result, cached (bounded) until the next write."""
+    return _cached_query(str(store.db_path()), name, tuple(sorted(params.items())))
+
+
+@st.cache_data(ttl=600, max_entries=512, show_spinner=False)
+def _cached_call(path: str, module: str, func: str, args: tuple, kwargs: tuple):
+    fn = getattr(importlib.import_module(module), func)
+    return fn(_connection(path), *args, **dict(kwargs))
+
+
+def data(fn, *args, **kwargs):
+    """Call a lib function `fn(con, *args, **kwargs)` with plain arguments, cached until the next write."""
+    return _cached_call(str(store.db_path()), fn.__module__, fn.__name__, tuple(args),
+                        tuple(sorted(kwargs.items())))
+
+
+def clear_caches() -> None:
+    """Forget cached query results (call after every write)."""
+    _cached_query.clear()
+    _cached_call.clear()
+
+
+# --- meeting mode ------------------------------------------------------------------------------
+
+MEETING_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
+[data-testid="stAppViewContainer"] { background: #ffffff; color: #000000; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
+[data-testid="stMetricValue"] { font-size: 3.2rem; font-weight: 700; color: #000000; }
+[data-testid="stMetricLabel"] p { font-size: 1.2rem; color: #000000; }
+h1 { font-size: 2.6rem !important; } h2 { font-size: 2.0rem !important; } h3 { font-size: 1.6rem !important; }
+[data-testid="stDataFrame"] { font-size: 1.1rem; }
+</style>
+"""
+
+BASE_CSS = """
+<style>
+[data-testid="stMetricValue"] { font-size: 2.4rem; font-weight: 650; }
+.block-container { padding-top: 2.2rem; }
+</style>
+"""
+
+
+def _query_param(key: str) -> str | None:
+    value = st.query_params.get(key)
+    return value if value not in ("", None) else None
+
+
+def meeting_mode() -> bool:
+    """True when names must be hidden (sidebar toggle or `?meeting=1`)."""
+    st.session_state.setdefault("meeting_mode", _query_param("meeting") in ("1", "true", "yes"))
+    return bool(st.session_state["meeting_mode"])
+
+
+def _sync_meeting() -> None:
+    if st.session_state.get("meeting_mode"):
+        st.query_params["meeting"] = "1"
+    elif "meeting" in st.query_params:
+        del st.query_params["meeting"]
+
+
+@dataclass
+class Page:
+    """What every page gets from `setup`: the connection and whether meeting mode is on."""
+
+    con: object
+    meeting: bool
+    name_style: str
+
+
+def setup(title: str, icon: str = "📊") -> Page:
+    """Configure the page, the sidebar (meeting mode, demo banner) and return the page context."""
+    st.set_page_config(page_title=f"{title} · PLC Lens", page_icon=icon, layout="wide")
+    con = connection()
+    meeting = meeting_mode()
+    st.session_state.setdefault("meeting_name_style", "pseudonym")
+    with st.sidebar:
+        st.toggle("Meeting mode (hide names)", key="meeting_mode", on_change=_sync_meeting,
+                  help="Larger type, high contrast; student names become pseudonyms; other teachers "
+                       "become Teacher A/B; small groups are hidden. Bookmark with ?meeting=1.")
+        if st.session_state["meeting_mode"]:
+            st.radio("Show students as", ["pseudonym", "initials"], key="meeting_name_style", horizontal=True)
+    meeting = bool(st.session_state["meeting_mode"])
+    if meeting and _query_param("meeting") is None:
+        st.query_params["meeting"] = "1"
+    st.markdown(MEETING_CSS if meeting else BASE_CSS, unsafe_allow_html=True)
+    if demo.loaded_demo(con) is not None:
+        st.sidebar.info("Demo data: a generated school, not real students. Remove it on the Import page.",
+                        icon="🧪")
+    return Page(con=con, meeting=meeting, name_style=st.session_state["meeting_name_style"])
+
+
+def student_label(page: Page, student_id: str, first: str | None, last: str | None) -> str:
+    """A student's display name honouring meeting mode."""
+    return privacy.student_label(student_id, first, last, page.meeting, page.name_style)
+
+
+def label_students(page: Page, df: pd.DataFrame, **kwargs) -> pd.DataFrame:
+    """Replace name columns of a table with one display column honouring meeting mode."""
+    return privacy.label_students(df, page.meeting, page.name_style, **kwargs)
+
+
+def teacher_labels(page: Page, teacher_ids: list[str], own: str | None = None) -> dict[str, str]:
+    """Display names for teachers honouring meeting mode and each teacher's opt-in."""
+    t = query("teacher_names")
+    names = dict(zip(t["teacher_id"], t["name"]))
+    shown = dict(zip(t["teacher_id"], t["show_name"].astype(bool)))
+    return privacy.teacher_aliases(list(teacher_ids), names, shown, page.meeting, own)
+
+
+# --- shared filters ----------------------------------------------------------------------------
+
+def _options(field: str) -> list[str]:
+    opts = query("filter_options")
+    values = sorted(opts.loc[opts["field"] == field, "value"].dropna().astype(str).unique())
+    if field == "grade":
+        values.sort(key=lambda g: (-1 if g == "PK" else 0 if g == "K" else int(g) if g.isdigit() else 99, g))
+    return values
+
+
+def _init_from_url(key: str) -> None:
+    state_key = f"filter_{key}"
+    if state_key not in st.session_state:
+        value = _query_param(key)
+        if key in ("date_from", "date_to"):
+            try:
+                st.session_state[state_key] = dt.date.fromisoformat(value) if value else None
+            except ValueError:
+                st.session_state[state_key] = None
+        else:
+            st.session_state[state_key] = value
+
+
+def _write_url(key: str) -> None:
+    value = st.session_state.get(f"filter_{key}")
+    if value in (None, "", "All"):
+        if key in st.query_params:
+            del st.query_params[key]
+    else:
+        st.query_params[key] = value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def filters(fields: tuple[str, ...] = ("school", "grade", "subject", "teacher", "standard")) -> dict:
+    """Shared sidebar filters kept in session state and the URL; returns {field: value or None}."""
+    out: dict = {}
+    labels = {"school": "School", "grade": "Grade", "subject": "Subject", "teacher": "Teacher",
+              "standard": "Standard"}
+    with st.sidebar:
+        st.markdown("**Filters**")
+        for field in fields:
+            _init_from_url(field)
+            if field in ("date_from", "date_to"):
+                st.date_input("From" if field == "date_from" else "To", key=f"filter_{field}",
+                              value=st.session_state.get(f"filter_{field}"),
+                              on_change=_write_url, args=(field,))
+                out[field] = st.session_state.get(f"filter_{field}")
+                continue
+            options = ["All"] + _options(field)
+            current = st.session_state.get(f"filter_{field}")
+            if current not in options:
+                st.session_state[f"filter_{field}"] = "All"
+            fmt = str
+            if field == "teacher":
+                page = Page(None, bool(st.session_state.get("meeting_mode")),
+                            st.session_state.get("meeting_name_style", "pseudonym"))
+                labels_map = teacher_labels(page, options[1:])
+                fmt = lambda v, m=labels_map: m.get(v, v)  # noqa: E731
+            st.selectbox(labels[field], options, key=f"filter_{field}", format_func=fmt,
+                         on_change=_write_url, args=(field,))
+            value = st.session_state[f"filter_{field}"]
+            out[field] = None if value == "All" else value
+            if out[field] is not None and _query_param(field) != out[field]:
+                st.query_params[field] = out[field]
+    return out
+
+
+def remember(key: str, value: str | None) -> None:
+    """Carry a page selection (assessment, student) in session state and the URL for links."""
+    st.session_state[f"current_{key}"] = value
+    if value is None:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+
+
+def recall(key: str) -> str | None:
+    """The current assessment/student from the URL or session state."""
+    return _query_param(key) or st.session_state.get(f"current_{key}")
+
+
+def link_params(**extra) -> dict:
+    """Query parameters for a link to another page that keeps the current filters and meeting mode."""
+    params = {k: v for k in URL_KEYS if (v := _query_param(k)) is not None}
+    params.update({k: v for k, v in extra.items() if v is not None})
+    return params
+
+
+def download_buttons(df: pd.DataFrame, name: str, key: str) -> None:
+    """CSV and XLSX downloads of a table with spreadsheet formulas escaped."""
+    from lib import exports
+
+    c1, c2 = st.columns(2)
+    c1.download_button("Download CSV", exports.to_csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
+                       key=f"{key}_csv")
+    c2.download_button("Download XLSX", exports.to_xlsx_bytes(df), file_name=f"{name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"{key}_xlsx")
