@@ -63,9 +63,8 @@ define(
 
 define(
     "students_by_grade",
-    """SELECT grade_level, count(*) AS students FROM students GROUP BY ALL
-       ORDER BY CASE WHEN grade_level = 'PK' THEN -1 WHEN grade_level = 'K' THEN 0
-                     ELSE try_cast(grade_level AS INTEGER) END NULLS LAST, grade_level""",
+    """SELECT grade_level, count(*) AS students FROM students GROUP BY grade_level
+       ORDER BY grade_order(grade_level), grade_level""",
 )
 
 define(

@@ -183,6 +183,10 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         3,
         "score views",
         [
+            # Grades sort PK, K, 1..12, then anything else by name.
+            """CREATE OR REPLACE MACRO grade_order(g) AS
+            CASE WHEN upper(g) = 'PK' THEN -1 WHEN upper(g) = 'K' THEN 0
+                 ELSE coalesce(try_cast(g AS INTEGER), 99) END""",
             # A student's score per standard = earned / possible over the items aligned to it;
             # items without a standard count only toward the overall score.
             """CREATE OR REPLACE VIEW v_standard_scores AS
