@@ -26,7 +26,7 @@ def _connection(path: str):
 
 
 def connection():
-    """The app's one DuckDB connection (each query runs on its own cursor); stops the page with a clear message if locked."""
+    """The app's one DuckDB connection (queries use their own cursors); stops the page if the file is locked."""
     path = str(store.db_path())
     try:
         return _connection(path)

@@ -1,0 +1,513 @@
+"""The team meeting view: one common assessment, skill by skill, teacher by teacher, student by student.
+
+Every number comes from a named query below, filtered in SQL by assessment (and school), so the
+same code serves one school or a district of ten million responses. Python only does arithmetic on
+already-aggregated rows (Wilson intervals, "rest of the team" = team minus teacher, flags).
+
+Definitions (DESIGN.md): a student's score on a standard = earned / possible over the items aligned
+to it; proficient iff score >= the assessment's cut; % proficient = proficient / students with a
+score; students expected but not assessed are counted and named, never in the denominator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from lib import privacy, queries, stats
+
+# Levels: the cut splits proficient from not; "Approaching" is within GAP below it; "Exceeds" from
+# EXCEEDS_FROM up (when that lies above the cut). Pages may let a team edit both.
+DEFAULT_GAP = 0.2
+DEFAULT_EXCEEDS = 0.95
+THIN_EVIDENCE_ITEMS = 3          # fewer items than this behind a standard: thin evidence
+TOO_HARD = 0.30                  # item difficulty (mean proportion of points) below this
+TOO_EASY = 0.95                  # ... above this
+WEAK_DISCRIMINATION = 0.15       # corrected item-total correlation below this is weak; below 0 check the key
+ALL_STANDARDS = "All standards"
+NO_TEACHER = "(no section on roster)"
+INTERVENTION = "Needs more time and support"
+EXTENSION = "Ready for extension"
+
+# The level of a score as SQL (fixed text; the thresholds arrive as parameters).
+_LEVEL = """CASE WHEN {s} IS NULL THEN NULL
+     WHEN {s} >= {c} THEN CASE WHEN {s} >= $exceeds AND $exceeds > {c} THEN 'Exceeds' ELSE 'Meets' END
+     WHEN {s} >= {c} - $gap THEN 'Approaching' ELSE 'Beginning' END"""
+
+
+def _level_sql(score: str, cut: str) -> str:
+    return _LEVEL.format(s=score, c=cut)
+
+
+# The team's students on one assessment: everyone expected (enrolled in a matching section) plus
+# anyone who took it, narrowed to a school when one is chosen.
+_TEAM = """team AS (
+    SELECT r.student_id, r.section_id, r.teacher_id, r.assessed, s.first_name, s.last_name
+    FROM v_assessment_roster r LEFT JOIN students s ON s.student_id = r.student_id
+    WHERE r.assessment_id = $aid AND ($school IS NULL OR s.school = $school)
+)"""
+
+# --- assessments -------------------------------------------------------------------------------
+
+queries.define(
+    "meeting_assessment_options",
+    """WITH taken AS (SELECT assessment_id, count(DISTINCT student_id) AS students_assessed
+                      FROM responses GROUP BY assessment_id)
+       SELECT a.assessment_id, a.title, a.subject, a.grade_level, a.kind, a.administered_on,
+              a.proficiency_cut, coalesce(t.students_assessed, 0) AS students_assessed
+       FROM assessments a LEFT JOIN taken t USING (assessment_id)
+       WHERE ($grade IS NULL OR a.grade_level = $grade)
+         AND ($subject IS NULL OR lower(a.subject) = lower($subject))
+         AND ($date_from IS NULL OR a.administered_on >= $date_from)
+         AND ($date_to IS NULL OR a.administered_on <= $date_to)
+         AND ($standard IS NULL OR EXISTS (SELECT 1 FROM items i WHERE i.assessment_id = a.assessment_id
+                                           AND i.standard_code = $standard))
+       ORDER BY a.administered_on DESC NULLS LAST, grade_order(a.grade_level), a.subject, a.title""",
+)
+
+queries.define(
+    "meeting_assessment_info",
+    """SELECT a.assessment_id, a.title, a.subject, a.grade_level, coalesce(a.kind, 'formative') AS kind,
+              a.administered_on, a.proficiency_cut AS cut,
+              (SELECT count(*) FROM items i WHERE i.assessment_id = a.assessment_id) AS n_items,
+              (SELECT sum(points_possible) FROM items i WHERE i.assessment_id = a.assessment_id) AS points,
+              (SELECT count(DISTINCT standard_code) FROM items i
+                WHERE i.assessment_id = a.assessment_id AND standard_code IS NOT NULL) AS n_standards
+       FROM assessments a WHERE a.assessment_id = $aid""",
+)
+
+
+def assessment_options(con: duckdb.DuckDBPyConnection, grade: str | None = None, subject: str | None = None,
+                       standard: str | None = None, date_from: dt.date | None = None,
+                       date_to: dt.date | None = None) -> pd.DataFrame:
+    """Assessments matching the shared filters, newest first, with how many students took each."""
+    return queries.run(con, "meeting_assessment_options", grade=grade, subject=subject, standard=standard,
+                       date_from=date_from, date_to=date_to)
+
+
+def default_assessment(options: pd.DataFrame) -> str | None:
+    """The team's latest assessment that anyone has taken (options come newest first)."""
+    taken = options[options["students_assessed"] > 0]
+    frame = taken if not taken.empty else options
+    return None if frame.empty else str(frame["assessment_id"].iat[0])
+
+
+def assessment_label(row) -> str:
+    """How an assessment reads in a picker: title, date and kind."""
+    day = row["administered_on"]
+    when = f"{day:%d %b %Y}" if isinstance(day, (dt.date, pd.Timestamp)) and not pd.isna(day) else "no date"
+    return f"{row['title']} · {when} · {row['kind'] or 'formative'}"
+
+
+def assessment_info(con: duckdb.DuckDBPyConnection, aid: str) -> dict | None:
+    """Title, date, cut, item and standard counts of one assessment (None if unknown)."""
+    df = queries.run(con, "meeting_assessment_info", aid=aid)
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+# --- headline ----------------------------------------------------------------------------------
+
+queries.define(
+    "meeting_headline",
+    f"""WITH {_TEAM},
+       cut AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $aid),
+       overall AS (SELECT student_id, score FROM v_overall_scores WHERE assessment_id = $aid)
+       SELECT count(o.score) AS assessed,
+              count(*) FILTER (WHERE o.score >= cut.cut) AS proficient,
+              count(*) FILTER (WHERE NOT t.assessed) AS not_assessed,
+              count(*) AS on_roster,
+              avg(o.score) AS mean_score,
+              any_value(cut.cut) AS cut
+       FROM team t CROSS JOIN cut LEFT JOIN overall o ON o.student_id = t.student_id""",
+)
+
+queries.define(
+    "meeting_not_assessed",
+    f"""WITH {_TEAM}
+       SELECT t.student_id, t.first_name, t.last_name, t.teacher_id, t.section_id
+       FROM team t WHERE NOT t.assessed
+       ORDER BY t.teacher_id NULLS LAST, t.last_name, t.first_name, t.student_id""",
+)
+
+
+def headline(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> dict:
+    """% proficient overall, students assessed and students expected but not assessed."""
+    row = queries.run(con, "meeting_headline", aid=aid, school=school).iloc[0].to_dict()
+    assessed, proficient = int(row["assessed"]), int(row["proficient"])
+    lo, hi = stats.wilson_interval(proficient, assessed)
+    return {"assessed": assessed, "proficient": proficient, "not_assessed": int(row["not_assessed"]),
+            "on_roster": int(row["on_roster"]), "pct": stats.percent(proficient, assessed),
+            "lo": lo, "hi": hi, "mean_score": row["mean_score"], "cut": row["cut"]}
+
+
+def not_assessed(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> pd.DataFrame:
+    """The students expected to take the assessment who have no result (named, with their teacher)."""
+    return queries.run(con, "meeting_not_assessed", aid=aid, school=school)
+
+
+# --- by standard -------------------------------------------------------------------------------
+
+queries.define(
+    "meeting_by_standard",
+    f"""WITH {_TEAM},
+       a AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $aid),
+       it AS (SELECT standard_code, count(*) AS n_items, sum(points_possible) AS points, min(position) AS first_pos
+              FROM items WHERE assessment_id = $aid AND standard_code IS NOT NULL GROUP BY standard_code),
+       sc AS (SELECT v.student_id, v.standard_code, v.score, {_level_sql('v.score', 'a.cut')} AS level
+              FROM v_standard_scores v CROSS JOIN a
+              WHERE v.assessment_id = $aid AND v.student_id IN (SELECT student_id FROM team))
+       SELECT it.standard_code, std.description, it.n_items, it.points,
+              count(sc.score) AS students,
+              count(*) FILTER (WHERE sc.score >= a.cut) AS proficient,
+              avg(sc.score) AS mean_score,
+              count(*) FILTER (WHERE sc.level = 'Beginning') AS n_beginning,
+              count(*) FILTER (WHERE sc.level = 'Approaching') AS n_approaching,
+              count(*) FILTER (WHERE sc.level = 'Meets') AS n_meets,
+              count(*) FILTER (WHERE sc.level = 'Exceeds') AS n_exceeds,
+              any_value(a.cut) AS cut
+       FROM it CROSS JOIN a
+       LEFT JOIN sc ON sc.standard_code = it.standard_code
+       LEFT JOIN standards std ON std.code = it.standard_code
+       GROUP BY it.standard_code, std.description, it.n_items, it.points, it.first_pos
+       ORDER BY it.first_pos, it.standard_code""",
+)
+
+
+def by_standard(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None,
+                gap: float = DEFAULT_GAP, exceeds: float = DEFAULT_EXCEEDS) -> pd.DataFrame:
+    """% proficient per standard with its item count, level counts and a thin-evidence flag."""
+    df = queries.run(con, "meeting_by_standard", aid=aid, school=school, gap=gap, exceeds=exceeds)
+    for col in ("students", "proficient", "n_items", "n_beginning", "n_approaching", "n_meets", "n_exceeds"):
+        df[col] = df[col].astype("int64")
+    df["pct"] = [stats.percent(k, n) for k, n in zip(df["proficient"], df["students"])]
+    df["lo"], df["hi"] = stats.wilson_arrays(df["proficient"], df["students"])
+    df["thin"] = df["n_items"] < THIN_EVIDENCE_ITEMS
+    return df
+
+
+# --- teacher next to the rest of the team ------------------------------------------------------
+
+queries.define(
+    "meeting_teacher_counts",
+    f"""WITH {_TEAM},
+       a AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $aid),
+       sc AS (SELECT v.student_id, v.standard_code, v.score FROM v_standard_scores v
+              WHERE v.assessment_id = $aid
+              UNION ALL
+              SELECT o.student_id, '{ALL_STANDARDS}', o.score FROM v_overall_scores o WHERE o.assessment_id = $aid)
+       SELECT sc.standard_code, t.teacher_id,
+              count(sc.score) AS n,
+              count(*) FILTER (WHERE sc.score >= a.cut) AS k
+       FROM team t JOIN sc ON sc.student_id = t.student_id CROSS JOIN a
+       WHERE sc.score IS NOT NULL
+       GROUP BY ALL""",
+)
+
+
+def teacher_vs_team(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None,
+                    min_n: int = privacy.MIN_GROUP_TEAM) -> pd.DataFrame:
+    """Each teacher's % proficient per standard beside the rest of the team, with 95% Wilson intervals.
+
+    "notably higher/lower" only when the two intervals do not overlap; a teacher or a rest-of-team
+    group under `min_n` students is suppressed (values blanked, the row kept and marked).
+    """
+    counts = queries.run(con, "meeting_teacher_counts", aid=aid, school=school)
+    cols = ["standard_code", "teacher_id", "n", "k", "pct", "lo", "hi", "rest_n", "rest_k", "rest_pct",
+            "rest_lo", "rest_hi", "suppressed", "difference"]
+    if counts.empty:
+        return pd.DataFrame(columns=cols)
+    counts["n"] = counts["n"].astype("int64")
+    counts["k"] = counts["k"].astype("int64")
+    team = counts.groupby("standard_code", as_index=False)[["n", "k"]].sum().rename(
+        columns={"n": "team_n", "k": "team_k"})
+    df = counts[counts["teacher_id"].notna()].merge(team, on="standard_code")
+    df["rest_n"] = df["team_n"] - df["n"]
+    df["rest_k"] = df["team_k"] - df["k"]
+    df["pct"] = df["k"] / df["n"]
+    df["rest_pct"] = np.where(df["rest_n"] > 0, df["rest_k"] / df["rest_n"].where(df["rest_n"] > 0), np.nan)
+    df["lo"], df["hi"] = stats.wilson_arrays(df["k"], df["n"])
+    df["rest_lo"], df["rest_hi"] = stats.wilson_arrays(df["rest_k"], df["rest_n"])
+    df["suppressed"] = (df["n"] < min_n) | (df["rest_n"] < min_n)
+    for col in ("pct", "lo", "hi", "rest_pct", "rest_lo", "rest_hi"):
+        df[col] = df[col].astype("float64").where(~df["suppressed"])
+    df["difference"] = [
+        None if s else {"higher": "notably higher", "lower": "notably lower"}.get(
+            stats.compare_intervals(lo, hi, rlo, rhi))
+        for s, lo, hi, rlo, rhi in zip(df["suppressed"], df["lo"], df["hi"], df["rest_lo"], df["rest_hi"])
+    ]
+    # Suppressed groups keep no counts either: k of n would give the percentage back.
+    df["k"] = df["k"].where(~df["suppressed"])
+    df["rest_k"] = df["rest_k"].where(~df["suppressed"])
+    # "All standards" first, then the standards in code order.
+    df["_first"] = df["standard_code"] != ALL_STANDARDS
+    df = df.sort_values(["_first", "standard_code", "teacher_id"]).reset_index(drop=True)
+    return df[cols]
+
+
+# --- student x standard grid and groups --------------------------------------------------------
+
+queries.define(
+    "meeting_student_scores",
+    f"""WITH {_TEAM},
+       a AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $aid),
+       sc AS (SELECT student_id, standard_code, earned, possible, score FROM v_standard_scores
+              WHERE assessment_id = $aid),
+       overall AS (SELECT student_id, score FROM v_overall_scores WHERE assessment_id = $aid)
+       SELECT t.student_id, t.first_name, t.last_name, t.teacher_id, sc.standard_code, sc.earned, sc.possible,
+              sc.score, {_level_sql('sc.score', 'a.cut')} AS level,
+              o.score AS overall, {_level_sql('o.score', 'a.cut')} AS overall_level, a.cut
+       FROM team t JOIN overall o ON o.student_id = t.student_id
+       JOIN sc ON sc.student_id = t.student_id CROSS JOIN a
+       ORDER BY t.last_name, t.first_name, t.student_id, sc.standard_code""",
+)
+
+
+def student_scores(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None,
+                   gap: float = DEFAULT_GAP, exceeds: float = DEFAULT_EXCEEDS) -> pd.DataFrame:
+    """One row per assessed student and standard: score, level, overall score (long form)."""
+    return queries.run(con, "meeting_student_scores", aid=aid, school=school, gap=gap, exceeds=exceeds)
+
+
+def grid_wide(scores: pd.DataFrame, standards: list[str] | None = None) -> pd.DataFrame:
+    """The student x standard grid: one row per student, a score column per standard, plus overall."""
+    if scores.empty:
+        return pd.DataFrame(columns=["student_id", "first_name", "last_name", "teacher_id", "overall"])
+    keys = ["student_id", "first_name", "last_name", "teacher_id", "overall"]
+    people = scores.drop_duplicates("student_id").set_index("student_id")[keys[1:]]
+    wide = scores.pivot(index="student_id", columns="standard_code", values="score")
+    wide.columns.name = None
+    codes = list(standards) if standards else sorted(scores["standard_code"].dropna().unique())
+    wide = people.join(wide.reindex(columns=codes)).reset_index()
+    wide = wide.dropna(subset=["overall"])
+    return wide[keys + codes].sort_values(["overall", "student_id"]).reset_index(drop=True)
+
+
+def groups(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per standard: students below the cut (intervention group) and at or above it (extension group)."""
+    if scores.empty:
+        return scores.assign(group=pd.Series(dtype="object"))
+    out = scores.dropna(subset=["score"]).copy()
+    out["group"] = np.where(out["score"] >= out["cut"], EXTENSION, INTERVENTION)
+    out["_g"] = (out["group"] == EXTENSION).astype(int)
+    out = out.sort_values(["standard_code", "_g", "score", "student_id"]).drop(columns="_g")
+    return out.reset_index(drop=True)
+
+
+def groups_html(table: pd.DataFrame, title: str, subtitle: str = "") -> str:
+    """A print-friendly HTML page of the groups: one block per standard, one page per standard when printed.
+
+    `table` has display columns standard_code, group, student, teacher, score (0-1) and level.
+    """
+    esc = html.escape
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{esc(title)}</title>",
+        "<style>body{font-family:Arial,Helvetica,sans-serif;color:#000;margin:24px;font-size:14pt}"
+        "h1{font-size:20pt;margin:0 0 4px}h2{font-size:16pt;margin:18px 0 6px;border-bottom:2px solid #000}"
+        "h3{font-size:13pt;margin:10px 0 4px}.sub{color:#333;margin-bottom:12px}"
+        "table{border-collapse:collapse;width:100%;margin-bottom:8px}"
+        "th,td{border:1px solid #666;padding:4px 8px;text-align:left}th{background:#eee}"
+        ".cols{display:flex;gap:24px}.cols>div{flex:1}"
+        "@media print{section{page-break-after:always}.noprint{display:none}}</style></head><body>",
+        f"<h1>{esc(title)}</h1><div class='sub'>{esc(subtitle)}</div>",
+        "<p class='noprint'>Use your browser's Print command (Ctrl+P / Cmd+P): one page per standard.</p>",
+    ]
+    for code, block in table.groupby("standard_code", sort=True):
+        parts.append(f"<section><h2>{esc(str(code))}</h2><div class='cols'>")
+        for name in (INTERVENTION, EXTENSION):
+            members = block[block["group"] == name]
+            parts.append(f"<div><h3>{esc(name)} ({len(members)})</h3>")
+            if members.empty:
+                parts.append("<p>No students.</p></div>")
+                continue
+            parts.append("<table><tr><th>Student</th><th>Teacher</th><th>Score</th><th>Level</th></tr>")
+            for _, r in members.iterrows():
+                score = "" if pd.isna(r["score"]) else f"{r['score']:.0%}"
+                parts.append(f"<tr><td>{esc(str(r['student']))}</td><td>{esc(str(r.get('teacher', '') or ''))}</td>"
+                             f"<td>{score}</td><td>{esc(str(r.get('level', '') or ''))}</td></tr>")
+            parts.append("</table></div>")
+        parts.append("</div></section>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+# --- item analysis -----------------------------------------------------------------------------
+
+_ITEM_RESP = f"""{_TEAM},
+       resp AS (
+           SELECT r.student_id, r.item, r.points_earned, r.response, i.points_possible, i.standard_code,
+                  i.correct_response, i.position
+           FROM responses r JOIN items i ON i.assessment_id = r.assessment_id AND i.item = r.item
+           WHERE r.assessment_id = $aid AND r.student_id IN (SELECT student_id FROM team)
+       ),
+       tot AS (SELECT student_id, sum(points_earned) AS total, sum(points_possible) AS total_possible
+               FROM resp GROUP BY student_id)"""
+
+queries.define(
+    "meeting_items",
+    f"""WITH {_ITEM_RESP}
+       SELECT r.item, any_value(r.position) AS position, any_value(r.standard_code) AS standard_code,
+              any_value(r.points_possible) AS points_possible, any_value(r.correct_response) AS correct_response,
+              count(*) AS students,
+              avg(r.points_earned / nullif(r.points_possible, 0)) AS difficulty,
+              corr(r.points_earned, t.total - r.points_earned) AS discrimination,
+              count(r.response) AS with_response
+       FROM resp r JOIN tot t USING (student_id)
+       GROUP BY r.item
+       ORDER BY position NULLS LAST, try_cast(r.item AS INTEGER) NULLS LAST, r.item""",
+)
+
+queries.define(
+    "meeting_distractors",
+    f"""WITH {_ITEM_RESP}
+       SELECT r.item, any_value(r.position) AS position, r.response,
+              any_value(r.correct_response) AS correct_response,
+              r.response = any_value(r.correct_response) AS is_key,
+              count(*) AS students,
+              avg((t.total - r.points_earned) / nullif(t.total_possible - r.points_possible, 0)) AS rest_score
+       FROM resp r JOIN tot t USING (student_id)
+       WHERE r.response IS NOT NULL
+       GROUP BY r.item, r.response
+       ORDER BY position NULLS LAST, try_cast(r.item AS INTEGER) NULLS LAST, r.item, r.response""",
+)
+
+
+def distractors(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> pd.DataFrame:
+    """Per item and answer chosen: how many students chose it and how those students did on the rest."""
+    df = queries.run(con, "meeting_distractors", aid=aid, school=school)
+    if df.empty:
+        return df.assign(share=pd.Series(dtype="float64"))
+    df["students"] = df["students"].astype("int64")
+    df["share"] = df["students"] / df.groupby("item")["students"].transform("sum")
+    return df
+
+
+def item_analysis(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> pd.DataFrame:
+    """Difficulty, corrected item-total discrimination and flags (too hard, too easy, check the key)."""
+    df = queries.run(con, "meeting_items", aid=aid, school=school)
+    if df.empty:
+        return df.assign(flag=pd.Series(dtype="object"), likely_key=pd.Series(dtype="object"))
+    df["discrimination"] = df["discrimination"].astype("float64").replace([np.inf, -np.inf], np.nan)
+    dis = distractors(con, aid, school)
+    likely = {}
+    if not dis.empty:
+        # The answer whose choosers did best on the rest of the test; when it is not the key, the
+        # key may be wrong. Only answers chosen by at least 3 students count.
+        solid = dis[dis["students"] >= 3].sort_values(["item", "rest_score"], ascending=[True, False])
+        likely = solid.groupby("item")["response"].first().to_dict()
+    df["likely_key"] = df["item"].map(likely)
+    flags = []
+    for _, r in df.iterrows():
+        f = []
+        if pd.notna(r["discrimination"]) and r["discrimination"] < 0:
+            f.append("negative discrimination: check the key")
+        if isinstance(r["correct_response"], str) and isinstance(r["likely_key"], str) \
+                and r["likely_key"] != r["correct_response"] and pd.notna(r["discrimination"]) \
+                and r["discrimination"] < WEAK_DISCRIMINATION:
+            f.append(f"high scorers chose {r['likely_key']}")
+        if pd.notna(r["difficulty"]) and r["difficulty"] < TOO_HARD:
+            f.append("too hard")
+        if pd.notna(r["difficulty"]) and r["difficulty"] > TOO_EASY:
+            f.append("too easy")
+        if pd.notna(r["discrimination"]) and 0 <= r["discrimination"] < WEAK_DISCRIMINATION:
+            f.append("weak discrimination")
+        flags.append("; ".join(f) or None)
+    df["flag"] = flags
+    return df
+
+
+# --- growth ------------------------------------------------------------------------------------
+
+_GROWTH_SOURCES = """cur AS (SELECT administered_on FROM assessments WHERE assessment_id = $aid),
+       cur_std AS (SELECT DISTINCT standard_code FROM items WHERE assessment_id = $aid AND standard_code IS NOT NULL),
+       taken AS (SELECT DISTINCT assessment_id FROM responses),
+       pairs AS (
+           SELECT DISTINCT i.standard_code, a.assessment_id, a.title, a.kind, a.administered_on,
+                  a.proficiency_cut AS cut
+           FROM items i JOIN cur_std USING (standard_code)
+           JOIN assessments a ON a.assessment_id = i.assessment_id
+           CROSS JOIN cur
+           WHERE a.assessment_id <> $aid AND a.administered_on < cur.administered_on
+             AND a.assessment_id IN (SELECT assessment_id FROM taken)
+       ),
+       src AS (
+           SELECT * FROM pairs
+           QUALIFY row_number() OVER (PARTITION BY standard_code
+                                      ORDER BY administered_on DESC, assessment_id DESC) = 1
+       )"""
+
+queries.define(
+    "meeting_growth_sources",
+    f"""WITH {_GROWTH_SOURCES}
+       SELECT standard_code, assessment_id AS prev_assessment_id, title AS prev_title, kind AS prev_kind,
+              administered_on AS prev_date, cut AS prev_cut
+       FROM src ORDER BY standard_code""",
+)
+
+queries.define(
+    "meeting_growth_students",
+    f"""WITH {_TEAM}, {_GROWTH_SOURCES},
+       a AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $aid),
+       now_sc AS (SELECT student_id, standard_code, score FROM v_standard_scores
+                  WHERE assessment_id = $aid AND student_id IN (SELECT student_id FROM team)),
+       prev_sc AS (SELECT v.student_id, v.standard_code, v.score, src.cut
+                   FROM v_standard_scores v
+                   JOIN src ON src.assessment_id = v.assessment_id AND src.standard_code = v.standard_code
+                   WHERE v.assessment_id IN (SELECT assessment_id FROM src)
+                     AND v.student_id IN (SELECT student_id FROM team))
+       SELECT t.student_id, t.first_name, t.last_name, t.teacher_id, s.standard_code,
+              p.score AS before, p.score >= s.cut AS before_proficient,
+              n.score AS now, n.score >= a.cut AS now_proficient,
+              n.score - p.score AS change
+       FROM team t
+       JOIN src s ON TRUE
+       CROSS JOIN a
+       LEFT JOIN prev_sc p ON p.student_id = t.student_id AND p.standard_code = s.standard_code
+       LEFT JOIN now_sc n ON n.student_id = t.student_id AND n.standard_code = s.standard_code
+       WHERE p.score IS NOT NULL OR n.score IS NOT NULL
+       ORDER BY s.standard_code, t.last_name, t.first_name, t.student_id""",
+)
+
+
+def growth_sources(con: duckdb.DuckDBPyConnection, aid: str) -> pd.DataFrame:
+    """For each standard on the assessment, the most recent earlier assessment that measured it."""
+    return queries.run(con, "meeting_growth_sources", aid=aid)
+
+
+def growth_students(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> pd.DataFrame:
+    """Per team student and standard: score on the previous assessment of that standard and now."""
+    return queries.run(con, "meeting_growth_students", aid=aid, school=school)
+
+
+def growth_summary(rows: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Per standard: % proficient before and now (all students, and students with both), mean change."""
+    cols = ["standard_code", "prev_title", "prev_date", "before_n", "before_pct", "now_n", "now_pct",
+            "matched", "matched_before_pct", "matched_now_pct", "mean_change", "became_proficient",
+            "slipped"]
+    if rows.empty or sources.empty:
+        return pd.DataFrame(columns=cols)
+    out = []
+    for code, g in rows.groupby("standard_code", sort=True):
+        src = sources[sources["standard_code"] == code].iloc[0]
+        before = g.dropna(subset=["before"])
+        now = g.dropna(subset=["now"])
+        both = g.dropna(subset=["before", "now"])
+        bp = both["before_proficient"].astype(bool)
+        np_ = both["now_proficient"].astype(bool)
+        out.append({
+            "standard_code": code, "prev_title": src["prev_title"], "prev_date": src["prev_date"],
+            "before_n": len(before), "before_pct": stats.percent(before["before_proficient"].astype(bool).sum(),
+                                                                 len(before)),
+            "now_n": len(now), "now_pct": stats.percent(now["now_proficient"].astype(bool).sum(), len(now)),
+            "matched": len(both),
+            "matched_before_pct": stats.percent(bp.sum(), len(both)),
+            "matched_now_pct": stats.percent(np_.sum(), len(both)),
+            "mean_change": both["change"].mean() if len(both) else np.nan,
+            "became_proficient": int((~bp & np_).sum()),
+            "slipped": int((bp & ~np_).sum()),
+        })
+    return pd.DataFrame(out, columns=cols)
