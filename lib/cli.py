@@ -5,7 +5,7 @@
     python -m lib.cli info [--db PATH] [--json]
     python -m lib.cli risk evaluate [--db PATH] [--json]
 
-Exit codes: 0 done; 1 rejected by --strict or by validation; 2 unusable arguments or an unreadable file.
+Exit codes: 0 done; 1 a file or any row rejected (by --strict or by validation); 2 unusable arguments or an unreadable file.
 """
 
 from __future__ import annotations
@@ -53,6 +53,9 @@ def cmd_import(args) -> int:
         _print_json({"files": [r.as_dict() for r in results]})
     else:
         for r in results:
+            if r.status == "unchanged":
+                print(f"{r.file}: unchanged: this exact file was already imported; nothing changed")
+                continue
             print(f"{r.file}: {r.status} ({r.layout or 'layout unknown'}): {r.rows_loaded} of {r.rows_total} rows "
                   f"loaded, {r.rows_rejected} rejected" + (f", {r.rows_duplicate} exact duplicates loaded once"
                                                           if r.rows_duplicate else ""))
@@ -64,7 +67,8 @@ def cmd_import(args) -> int:
                 print(f"  ... and {len(r.errors) - 20} more (see the Import page or --json)")
     if any(r.unreadable for r in results):
         return 2
-    if any(r.status == "rejected" or (args.strict and r.rows_rejected) for r in results):
+    # Rows dropped by validation count as a rejection for scripts, even when the rest loaded.
+    if any(r.status == "rejected" or r.rows_rejected for r in results):
         return 1
     return 0
 
