@@ -448,28 +448,27 @@ queries.define(
        FROM src ORDER BY standard_code""",
 )
 
+# Scores on the current and one previous assessment, for the standards that previous assessment is
+# the source of. One query per previous assessment keeps both filters plain equalities, which DuckDB
+# pushes into the response scans (a join-driven filter would scan every response).
 queries.define(
-    "meeting_growth_students",
-    f"""WITH {_TEAM}, {_GROWTH_SOURCES},
+    "meeting_growth_pair",
+    f"""WITH {_TEAM},
        a AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $aid),
+       p AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $prev),
+       codes AS (SELECT unnest($codes::VARCHAR[]) AS standard_code),
        now_sc AS (SELECT student_id, standard_code, score FROM v_standard_scores
-                  WHERE assessment_id = $aid AND student_id IN (SELECT student_id FROM team)),
-       prev_sc AS (SELECT v.student_id, v.standard_code, v.score, src.cut
-                   FROM v_standard_scores v
-                   JOIN src ON src.assessment_id = v.assessment_id AND src.standard_code = v.standard_code
-                   WHERE v.assessment_id IN (SELECT assessment_id FROM src)
-                     AND v.student_id IN (SELECT student_id FROM team))
-       SELECT t.student_id, t.first_name, t.last_name, t.teacher_id, s.standard_code,
-              p.score AS before, p.score >= s.cut AS before_proficient,
-              n.score AS now, n.score >= a.cut AS now_proficient,
-              n.score - p.score AS change
-       FROM team t
-       JOIN src s ON TRUE
-       CROSS JOIN a
-       LEFT JOIN prev_sc p ON p.student_id = t.student_id AND p.standard_code = s.standard_code
-       LEFT JOIN now_sc n ON n.student_id = t.student_id AND n.standard_code = s.standard_code
-       WHERE p.score IS NOT NULL OR n.score IS NOT NULL
-       ORDER BY s.standard_code, t.last_name, t.first_name, t.student_id""",
+                  WHERE assessment_id = $aid AND list_contains($codes::VARCHAR[], standard_code)),
+       prev_sc AS (SELECT student_id, standard_code, score FROM v_standard_scores
+                   WHERE assessment_id = $prev AND list_contains($codes::VARCHAR[], standard_code))
+       SELECT t.student_id, t.first_name, t.last_name, t.teacher_id, c.standard_code,
+              ps.score AS before, ps.score >= p.cut AS before_proficient,
+              ns.score AS now, ns.score >= a.cut AS now_proficient,
+              ns.score - ps.score AS change
+       FROM team t CROSS JOIN codes c CROSS JOIN a CROSS JOIN p
+       LEFT JOIN prev_sc ps ON ps.student_id = t.student_id AND ps.standard_code = c.standard_code
+       LEFT JOIN now_sc ns ON ns.student_id = t.student_id AND ns.standard_code = c.standard_code
+       WHERE ps.score IS NOT NULL OR ns.score IS NOT NULL""",
 )
 
 
@@ -480,7 +479,17 @@ def growth_sources(con: duckdb.DuckDBPyConnection, aid: str) -> pd.DataFrame:
 
 def growth_students(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> pd.DataFrame:
     """Per team student and standard: score on the previous assessment of that standard and now."""
-    return queries.run(con, "meeting_growth_students", aid=aid, school=school)
+    sources = growth_sources(con, aid)
+    cols = ["student_id", "first_name", "last_name", "teacher_id", "standard_code", "before",
+            "before_proficient", "now", "now_proficient", "change"]
+    frames = [queries.run(con, "meeting_growth_pair", aid=aid, prev=prev, school=school,
+                          codes=sorted(grp["standard_code"]))
+              for prev, grp in sources.groupby("prev_assessment_id")]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["standard_code", "last_name", "first_name", "student_id"]).reset_index(drop=True)[cols]
 
 
 def growth_summary(rows: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
