@@ -80,12 +80,13 @@ AGG = """count(*) FILTER (WHERE scored) AS assessed,
 queries.define(
     "trends_over_time",
     f"""WITH {SCOPE_CTE}
-    SELECT assessment_id, title, subject, grade_level, kind, administered_on, cut, school_year,
+    SELECT assessment_id, title, subject, grade_level, grade_order(grade_level) AS grade_rank, kind,
+           administered_on, cut, school_year,
            printf('%d-%02d', school_year, (school_year + 1) % 100) AS school_year_label,
            {AGG}
     FROM results
     GROUP BY ALL
-    ORDER BY administered_on, subject, grade_order(grade_level), grade_level, assessment_id""",
+    ORDER BY administered_on, subject, grade_rank, grade_level, assessment_id""",
 )
 
 # Changes per grade and subject: the previous assessment of the same kind in the same school year,
@@ -155,7 +156,7 @@ queries.define(
         JOIN results t ON t.assessment_id = p.to_id AND t.student_id = f.student_id AND t.scored
         WHERE p.to_id IS NOT NULL
     )
-    SELECT subject, grade_level,
+    SELECT subject, grade_level, grade_order(grade_level) AS grade_rank,
            printf('%d-%02d', school_year, (school_year + 1) % 100) AS school_year_label,
            from_id, from_title, from_date, to_id, to_title, to_date,
            count(*) AS matched,
@@ -167,7 +168,7 @@ queries.define(
            count(*) FILTER (WHERE from_prof AND NOT to_prof) AS fell_below
     FROM matched
     GROUP BY ALL
-    ORDER BY subject, from_date, grade_order(grade_level), grade_level""",
+    ORDER BY subject, from_date, grade_rank, grade_level""",
 )
 
 # Grade x standard: each student's most recent result on each standard in scope.
@@ -182,7 +183,9 @@ queries.define(
         QUALIFY row_number() OVER (PARTITION BY v.student_id, v.standard_code, w.grade
                                    ORDER BY w.administered_on DESC NULLS LAST, v.assessment_id DESC) = 1
     )
-    SELECT grade AS grade_level, std.subject, standard_code, any_value(sd.description) AS description,
+    SELECT grade AS grade_level, grade_order(grade) AS grade_rank, std.subject, standard_code,
+           any_value(sd.description) AS description,
+           any_value(sd.grade_level) AS standard_grade,
            count(*) AS students,
            count(*) FILTER (WHERE score >= cut - {EPS}) AS proficient,
            count(*) FILTER (WHERE score >= cut - {EPS}) / count(*) AS pct_proficient,
@@ -190,7 +193,7 @@ queries.define(
            max(administered_on) AS last_assessed
     FROM std LEFT JOIN standards sd ON sd.code = std.standard_code
     GROUP BY ALL
-    ORDER BY std.subject, grade_order(grade), grade, standard_code""",
+    ORDER BY std.subject, grade_rank, grade, standard_code""",
 )
 
 # Every roster column other than identity and names, as (flag, value) text per student.
@@ -247,11 +250,7 @@ status AS (
                                ORDER BY scored DESC, administered_on DESC NULLS LAST, assessment_id DESC) = 1
 )"""
 
-DRILL_AGG = f"""count(*) FILTER (WHERE scored) AS assessed,
-       count(*) FILTER (WHERE NOT scored) AS not_assessed,
-       count(*) FILTER (WHERE proficient) AS proficient,
-       count(*) FILTER (WHERE proficient) / nullif(count(*) FILTER (WHERE scored), 0) AS pct_proficient,
-       avg(score) AS mean_score"""
+DRILL_AGG = AGG
 
 queries.define(
     "trends_drill_school",
@@ -263,8 +262,8 @@ queries.define(
 queries.define(
     "trends_drill_grade",
     f"""WITH {SCOPE_CTE}, {STATUS_CTE}
-    SELECT grade AS grade_level, subject, {DRILL_AGG}
-    FROM status GROUP BY ALL ORDER BY subject, grade_order(grade), grade""",
+    SELECT grade AS grade_level, grade_order(grade) AS grade_rank, subject, {DRILL_AGG}
+    FROM status GROUP BY ALL ORDER BY subject, grade_rank, grade""",
 )
 
 queries.define(
@@ -358,33 +357,42 @@ def growth(con: duckdb.DuckDBPyConnection, kind: str = "benchmark", **scope) -> 
     return queries.run(con, "trends_growth", **_params(**scope))
 
 
+def _is_grade_token(token: str, grade: str) -> bool:
+    """True when a code token names the grade ("3", "03", "G3", "Gr3", "K")."""
+    t, g = token.strip().upper(), grade.strip().upper()
+    for prefix in ("GR", "G"):
+        if t.startswith(prefix) and t[len(prefix):] and not t[len(prefix):].isalpha():
+            t = t[len(prefix):]
+            break
+    if t.isdigit() and g.isdigit():
+        return int(t) == int(g)
+    return t == g
+
+
 def standard_key(code: str, grade: str | None) -> str:
     """The code with its grade token removed (3.OA.A.1 -> OA.A.1, RL.3.1 -> RL.1) so standards align across grades."""
-    if not isinstance(code, str):
-        return code
-    if not grade:
+    if not isinstance(code, str) or not grade:
         return code
     parts = re.split(r"([.\-_ ])", code)
-    tokens = parts[0::2]
-    g = str(grade).strip().upper()
-    idx = [i for i, t in enumerate(tokens) if t.strip().upper() in (g, f"G{g}", f"GR{g}") or
-           (t.strip().upper().lstrip("0") == g.lstrip("0") and t.strip().isdigit() and g.isdigit())]
-    if not idx or len(tokens) < 2:
+    words, seps = parts[0::2], parts[1::2]
+    hits = [i for i, w in enumerate(words) if _is_grade_token(w, str(grade))]
+    if not hits or len(words) < 2:
         return code
-    i = idx[0]
-    seps = parts[1::2]
-    kept_tokens = tokens[:i] + tokens[i + 1:]
-    kept_seps = seps[:max(i - 1, 0)] + seps[i:] if i > 0 else seps[1:]
-    out = kept_tokens[0]
-    for sep, tok in zip(kept_seps, kept_tokens[1:]):
-        out += sep + tok
+    i = hits[0]
+    words.pop(i)
+    seps.pop(i if i < len(seps) else i - 1)
+    out = words[0]
+    for sep, word in zip(seps, words[1:]):
+        out += sep + word
     return out
 
 
 def heatmap(con: duckdb.DuckDBPyConnection, **scope) -> pd.DataFrame:
     """% proficient per grade and standard (each student's latest result on it), with an aligned column key."""
     df = queries.run(con, "trends_heatmap", **_params(**scope))
-    df["standard_key"] = [standard_key(c, g) for c, g in zip(df["standard_code"], df["grade_level"])]
+    # Strip the standard's own grade when the catalogue knows it (a grade 3 test may reuse RL.1.3).
+    grades = df["standard_grade"].where(df["standard_grade"].notna(), df["grade_level"])
+    df["standard_key"] = [standard_key(c, g) for c, g in zip(df["standard_code"], grades)]
     return df
 
 
