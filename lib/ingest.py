@@ -339,8 +339,9 @@ def _student_frame(table: Table, fields: dict[str, int], keep_rows: bool = True)
 
 
 def _blank_id_problems(frame: pd.DataFrame, table: Table, fields: dict[str, int], f: str = "student_id",
-                       message: str = "student id is blank") -> list[pd.DataFrame]:
-    blank = frame[f].isna() | (frame[f].astype(str).str.strip() == "")
+                       message: str = "student id is blank", frame_col: str | None = None) -> list[pd.DataFrame]:
+    values = frame[frame_col or f]
+    blank = values.isna() | (values.astype(str).str.strip() == "")
     if blank.any():
         return [_problem(frame.loc[blank, "_row"], _header_name(table, fields, f), message)]
     return []
@@ -723,7 +724,7 @@ def _parse_sections(table: Table, fields: dict[str, int], ctx: Context) -> Parse
         s[f] = col.replace("", None).to_numpy() if col is not None else None
     grade = _col(table, fields, "grade_level")
     s["grade_level"] = normalise_grade(grade).to_numpy() if grade is not None else None
-    problems = _blank_id_problems(s, table, fields, "section", "section id is blank")
+    problems = _blank_id_problems(s, table, fields, "section", "section id is blank", "section_id")
     return Parsed(sections=s, problems=problems)
 
 
@@ -755,7 +756,7 @@ def _parse_standards(table: Table, fields: dict[str, int], ctx: Context) -> Pars
     s["subject"] = subj.replace("", None).to_numpy() if subj is not None else None
     grade = _col(table, fields, "grade_level")
     s["grade_level"] = normalise_grade(grade).to_numpy() if grade is not None else None
-    return Parsed(standards=s, problems=_blank_id_problems(s, table, fields, "code", "standard code is blank"))
+    return Parsed(standards=s, problems=_blank_id_problems(s, table, fields, "standard", "standard code is blank", "code"))
 
 
 for _layout in [
@@ -807,7 +808,7 @@ def validate_results(res: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame
         problems.append(_problem(res.loc[bad_p, "_row"], res.loc[bad_p, "possible_col"].to_numpy(),
                                  [f"points possible '{v}' is not a positive number" if v.strip()
                                   else "points possible is blank" for v in pt[bad_p]]))
-    over = earned > possible
+    over = (earned > possible) & ~bad_p
     if over.any():
         problems.append(_problem(res.loc[over, "_row"], res.loc[over, "earned_col"].to_numpy(),
                                  [f"points earned {_fmt(e)} is more than points possible {_fmt(p)}"
@@ -1042,6 +1043,13 @@ def prepare(con: duckdb.DuckDBPyConnection, uploads: list[Upload],
                 if s > score:
                     best, score = layout, s
             tables.append((fp, t, fields, best, score))
+    # A student table whose columns are the items of an uploaded key is wide results, not a roster.
+    key_frames = [_key_items(t, f) for _, t, f, lay, _ in tables if lay is not None and lay.role == "key"]
+    wide = next(lay for lay in LAYOUTS if lay.name == "wide")
+    for i, (fp, t, fields, best, score) in enumerate(tables):
+        if best is not None and best.name in ("students", "enrollments") and wide.detect(t, fields) and \
+                any(_wide_item_columns(t, fields, k) for k in key_frames):
+            tables[i] = (fp, t, fields, wide, score)
     # Pair wide tables (and Forms quizzes) with item keys: a key sheet in the same workbook first,
     # else a key file uploaded alongside whose items match the columns.
     keys = [(fp, t, f) for fp, t, f, lay, _ in tables if lay is not None and lay.role == "key"]
