@@ -5,7 +5,8 @@
     python -m lib.cli info [--db PATH] [--json]
     python -m lib.cli risk evaluate [--db PATH] [--json]
 
-Exit codes: 0 done; 1 a file or any row rejected (by --strict or by validation); 2 unusable arguments or an unreadable file.
+Exit codes: 0 done; 1 a file or any row rejected (by --strict or by validation);
+2 unusable arguments or an unreadable file.
 """
 
 from __future__ import annotations

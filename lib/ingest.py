@@ -756,7 +756,8 @@ def _parse_standards(table: Table, fields: dict[str, int], ctx: Context) -> Pars
     s["subject"] = subj.replace("", None).to_numpy() if subj is not None else None
     grade = _col(table, fields, "grade_level")
     s["grade_level"] = normalise_grade(grade).to_numpy() if grade is not None else None
-    return Parsed(standards=s, problems=_blank_id_problems(s, table, fields, "standard", "standard code is blank", "code"))
+    problems = _blank_id_problems(s, table, fields, "standard", "standard code is blank", "code")
+    return Parsed(standards=s, problems=problems)
 
 
 for _layout in [
