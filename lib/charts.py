@@ -249,3 +249,241 @@ def attendance_chart(periods: pd.DataFrame, big: bool = False) -> alt.TopLevelMi
                  alt.Tooltip("days_enrolled:Q", title="Days enrolled")])
     rule = alt.Chart(pd.DataFrame({"y": [0.9]})).mark_rule(color=CUT_COLOR, strokeDash=[6, 4]).encode(y="y:Q")
     return (bars + rule).properties(height=240 if big else 200, width="container")
+
+
+# --- school trends, standards explorer and reports (issue 4) -----------------------------------
+
+# Okabe-Ito order with the pale yellow left out (unreadable on white and on a projector).
+SERIES_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#999999"]
+# Heatmap: orange (few proficient) through pale to blue (most proficient); colour-blind safe.
+HEAT_RANGE = ["#D55E00", "#F7F7F7", "#0072B2"]
+
+
+def _series_scale(values: list) -> alt.Scale:
+    """A categorical scale over the given values in order, cycling the shared series palette."""
+    values = [v for v in dict.fromkeys(values) if v is not None]
+    return alt.Scale(domain=values, range=[SERIES_COLORS[i % len(SERIES_COLORS)] for i in range(len(values))])
+
+
+def _grade_names(grades: list) -> list[str]:
+    """"Grade K", "Grade 3"... in the order given."""
+    return [f"Grade {g}" for g in grades]
+
+
+def trend_lines_chart(df: pd.DataFrame, big: bool = False, title: str | None = None) -> alt.TopLevelMixin:
+    """% proficient per assessment over time, one line per grade (one subject).
+
+    `df` rows (from trends.over_time): administered_on, grade_level, grade_rank, title, kind,
+    pct_proficient, assessed, not_assessed, proficient.
+    """
+    data = df.dropna(subset=["pct_proficient"]).copy()
+    data["date"] = pd.to_datetime(data["administered_on"])
+    grades = list(dict.fromkeys(data.sort_values(["grade_rank", "grade_level"])["grade_level"]))
+    data["grade"] = "Grade " + data["grade_level"].astype(str)
+    names = _grade_names(grades)
+    color = alt.Color("grade:N", scale=_series_scale(names), sort=names, title=None)
+    base = alt.Chart(data).encode(
+        x=alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6)),
+        y=alt.Y("pct_proficient:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"),
+                title="% proficient"),
+        color=color,
+    )
+    lines = base.mark_line(strokeWidth=4 if big else 3).encode(detail="grade:N")
+    pts = base.mark_point(filled=True, size=200 if big else 110, opacity=1).encode(
+        shape=alt.Shape("kind:N", title="Kind"),
+        tooltip=[alt.Tooltip("title:N", title="Assessment"), alt.Tooltip("date:T", title="Date"),
+                 alt.Tooltip("pct_proficient:Q", title="% proficient", format=".0%"),
+                 alt.Tooltip("proficient:Q", title="Proficient"), alt.Tooltip("assessed:Q", title="Assessed"),
+                 alt.Tooltip("not_assessed:Q", title="Not assessed")])
+    chart = (lines + pts).properties(height=300 if big else 260, width="container")
+    return chart.properties(title=title) if title else chart
+
+
+def growth_dumbbell_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:
+    """Per grade and window (BOY -> MOY...): % proficient before (grey) and after (blue), same students.
+
+    `df` rows (from trends.growth): grade_level, from_title, to_title, pct_from, pct_to, matched,
+    mean_growth, became_proficient, fell_below and a `label` column for the axis.
+    """
+    s = _sizes(big)
+    rows = []
+    for _, r in df.iterrows():
+        for when, col, src in (("Before", "pct_from", "from_title"), ("After", "pct_to", "to_title")):
+            rows.append({"label": r["label"], "when": when, "pct": r[col], "assessment": r[src],
+                         "matched": r["matched"], "growth": r["mean_growth"],
+                         "up": r["became_proficient"], "down": r["fell_below"]})
+    data = pd.DataFrame(rows, columns=["label", "when", "pct", "assessment", "matched", "growth", "up", "down"])
+    order = list(df["label"])
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=380))
+    line = alt.Chart(data).mark_line(color=NEUTRAL_COLOR, strokeWidth=3).encode(x="pct:Q", y=y, detail="label:N")
+    pts = alt.Chart(data).mark_point(filled=True, size=240 if big else 140, opacity=1).encode(
+        x=alt.X("pct:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"),
+                title="% proficient, students who took both"),
+        y=y,
+        color=alt.Color("when:N", scale=alt.Scale(domain=["Before", "After"], range=["#999999", PROFICIENT_COLOR]),
+                        title=None),
+        tooltip=[alt.Tooltip("assessment:N", title="Assessment"), alt.Tooltip("pct:Q", format=".0%",
+                                                                              title="% proficient"),
+                 alt.Tooltip("matched:Q", title="Students with both"),
+                 alt.Tooltip("growth:Q", title="Mean change in score", format="+.1%"),
+                 alt.Tooltip("up:Q", title="Became proficient"), alt.Tooltip("down:Q", title="Fell below")])
+    text = alt.Chart(data[data["when"] == "After"]).mark_text(dy=-15, fontSize=s["text"] - 2).encode(
+        x="pct:Q", y=y, text=alt.Text("pct:Q", format=".0%"))
+    return (line + pts + text).properties(height=max(100, (46 if big else 36) * len(order)), width="container")
+
+
+def grade_standard_heatmap(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:
+    """Grades (rows) by standard (columns, aligned across grades by `standard_key`): % proficient per cell.
+
+    `df` rows (from trends.heatmap): grade_level, grade_rank, standard_key, standard_code, description,
+    students, proficient, pct_proficient.
+    """
+    s = _sizes(big)
+    data = df.copy()
+    data["grade"] = "Grade " + data["grade_level"].astype(str)
+    grades = _grade_names(list(dict.fromkeys(data.sort_values(["grade_rank", "grade_level"])["grade_level"])))
+    keys = sorted(data["standard_key"].astype(str).unique(), key=_natural_key)
+    base = alt.Chart(data).encode(
+        x=alt.X("standard_key:N", sort=keys, title=None, axis=alt.Axis(labelAngle=-40, orient="top")),
+        y=alt.Y("grade:N", sort=grades, title=None),
+    )
+    rect = base.mark_rect(stroke="#ffffff", strokeWidth=2).encode(
+        color=alt.Color("pct_proficient:Q", title="% proficient",
+                        scale=alt.Scale(domain=[0, 0.6, 1], range=HEAT_RANGE),
+                        legend=alt.Legend(format="%", orient="right")),
+        tooltip=[alt.Tooltip("grade:N", title="Grade"), alt.Tooltip("standard_code:N", title="Standard"),
+                 alt.Tooltip("description:N", title="Skill"),
+                 alt.Tooltip("pct_proficient:Q", title="% proficient", format=".0%"),
+                 alt.Tooltip("proficient:Q", title="Proficient"), alt.Tooltip("students:Q", title="Students")])
+    text = base.mark_text(fontSize=s["text"] - 3).encode(
+        text=alt.Text("pct_proficient:Q", format=".0%"),
+        color=alt.condition("datum.pct_proficient < 0.2 || datum.pct_proficient > 0.85",
+                            alt.value("#ffffff"), alt.value("#000000")))
+    return (rect + text).properties(height=max(120, (52 if big else 40) * len(grades)), width="container")
+
+
+def _natural_key(text: str) -> list:
+    """Sort "OA.A.10" after "OA.A.2"."""
+    import re
+
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", str(text))]
+
+
+def subgroup_gap_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:
+    """% proficient per subgroup (bars), the rest of the students (tick) and the gap in points (text).
+
+    `df` rows (from trends.subgroups, one subject): flag, group, students, pct_proficient,
+    rest_pct_proficient, gap, suppressed, and `label` for the axis.
+    """
+    s = _sizes(big)
+    data = df.copy()
+    data["status"] = np.where(data["suppressed"], "hidden (fewer than 10)",
+                              np.where(data["gap"].fillna(0) < 0, "below the other students",
+                                       "at or above the other students"))
+    data["bar"] = data["pct_proficient"].fillna(0.0)
+    data["text"] = [
+        f"hidden (n={int(n)})" if sup else
+        f"{p:.0%}" + ("" if pd.isna(g) else f"  ({g * 100:+.0f} pts)")
+        for sup, n, p, g in zip(data["suppressed"], data["students"], data["pct_proficient"], data["gap"])
+    ]
+    order = list(data["label"])
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=300))
+    domain = ["below the other students", "at or above the other students", "hidden (fewer than 10)"]
+    bars = alt.Chart(data).mark_bar(size=22 if big else 16).encode(
+        x=alt.X("bar:Q", scale=alt.Scale(domain=[0, 1.25]), axis=alt.Axis(format="%", values=[0, .25, .5, .75, 1]),
+                title="% proficient (tick = the other students)"),
+        y=y,
+        color=alt.Color("status:N", scale=alt.Scale(domain=domain, range=[NOT_PROFICIENT_COLOR, PROFICIENT_COLOR,
+                                                                          "#DDDDDD"]), title=None),
+        tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("students:Q", title="Students"),
+                 alt.Tooltip("pct_proficient:Q", title="% proficient", format=".0%"),
+                 alt.Tooltip("rest_pct_proficient:Q", title="Other students", format=".0%"),
+                 alt.Tooltip("gap:Q", title="Gap", format="+.0%")])
+    ticks = alt.Chart(data.dropna(subset=["rest_pct_proficient"])).mark_tick(
+        color=CUT_COLOR, thickness=3, size=26 if big else 20).encode(x="rest_pct_proficient:Q", y=y)
+    text = alt.Chart(data).mark_text(align="left", dx=6, fontSize=s["text"] - 2).encode(
+        x=alt.X("bar:Q"), y=y, text="text:N")
+    return (bars + ticks + text).properties(height=max(100, (36 if big else 28) * len(order)), width="container")
+
+
+def subgroup_trend_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:
+    """% proficient per assessment date for each group of one flag (one subject); hidden groups left out."""
+    data = df.dropna(subset=["pct_proficient"]).copy()
+    data["date"] = pd.to_datetime(data["date"])
+    groups = list(dict.fromkeys(df["group"]))
+    color = alt.Color("group:N", scale=_series_scale(groups), sort=groups, title=None)
+    base = alt.Chart(data).encode(
+        x=alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6)),
+        y=alt.Y("pct_proficient:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"),
+                title="% proficient"),
+        color=color)
+    lines = base.mark_line(strokeWidth=4 if big else 3)
+    pts = base.mark_point(filled=True, size=160 if big else 80, opacity=1).encode(
+        tooltip=[alt.Tooltip("group:N"), alt.Tooltip("date:T"), alt.Tooltip("pct_proficient:Q", format=".0%"),
+                 alt.Tooltip("students:Q")])
+    return (lines + pts).properties(height=280 if big else 240, width="container")
+
+
+def pct_bars_chart(df: pd.DataFrame, label_col: str, big: bool = False, n_col: str = "assessed",
+                   color_col: str | None = None, x_title: str = "% proficient") -> alt.TopLevelMixin:
+    """Horizontal bars of % proficient per row (school, grade, teacher, standard...) with "62% of 120" labels.
+
+    Rows with `suppressed` True show "hidden (n<5)" instead of a bar. `color_col` splits bars by a
+    second field (e.g. standard) as side-by-side bars.
+    """
+    s = _sizes(big)
+    data = df.copy()
+    if "suppressed" not in data:
+        data["suppressed"] = False
+    data["bar"] = data["pct_proficient"].astype("float64").fillna(0.0)
+    data["text"] = [
+        "hidden (small group)" if sup else ("no results" if pd.isna(p) else f"{p:.0%} of {int(n)}")
+        for sup, p, n in zip(data["suppressed"], data["pct_proficient"], data[n_col].fillna(0))
+    ]
+    order = list(dict.fromkeys(data[label_col]))
+    y = alt.Y(f"{label_col}:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    enc = {"x": alt.X("bar:Q", scale=alt.Scale(domain=[0, 1.2]),
+                      axis=alt.Axis(format="%", values=[0, .25, .5, .75, 1]), title=x_title),
+           "y": y,
+           "tooltip": [alt.Tooltip(f"{label_col}:N", title=""), alt.Tooltip("text:N", title="% proficient")]}
+    if color_col:
+        values = list(dict.fromkeys(data[color_col]))
+        enc["color"] = alt.Color(f"{color_col}:N", scale=_series_scale(values), sort=values, title=None)
+        enc["yOffset"] = alt.YOffset(f"{color_col}:N", sort=values)
+        enc["tooltip"] = enc["tooltip"] + [alt.Tooltip(f"{color_col}:N")]
+        per_row = max(1, len(values))
+    else:
+        enc["color"] = alt.value(PROFICIENT_COLOR)
+        per_row = 1
+    bars = alt.Chart(data).mark_bar().encode(**enc)
+    text_enc = {"x": "bar:Q", "y": y, "text": "text:N"}
+    if color_col:
+        text_enc["yOffset"] = alt.YOffset(f"{color_col}:N", sort=list(dict.fromkeys(data[color_col])))
+    text = alt.Chart(data).mark_text(align="left", dx=6, fontSize=s["text"] - 3).encode(**text_enc)
+    row_h = (34 if big else 26) * per_row if per_row > 1 else (40 if big else 30)
+    return (bars + text).properties(height=max(90, row_h * len(order)), width="container")
+
+
+def standard_time_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:
+    """% proficient on each standard at each assessment over time (one line per standard).
+
+    `df` rows (from standards_explorer.by_assessment): administered_on, standard_code, title, kind,
+    grade_level, students, proficient, pct_proficient.
+    """
+    data = df.dropna(subset=["pct_proficient"]).copy()
+    data["date"] = pd.to_datetime(data["administered_on"])
+    codes = list(dict.fromkeys(data["standard_code"]))
+    base = alt.Chart(data).encode(
+        x=alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6)),
+        y=alt.Y("pct_proficient:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"),
+                title="% proficient on the standard"),
+        color=alt.Color("standard_code:N", scale=_series_scale(codes), sort=codes, title=None))
+    lines = base.mark_line(strokeWidth=3 if big else 2, opacity=0.7)
+    pts = base.mark_point(filled=True, opacity=1).encode(
+        size=alt.Size("students:Q", title="Students", scale=alt.Scale(range=[60, 400] if big else [30, 250])),
+        shape=alt.Shape("kind:N", title="Kind"),
+        tooltip=[alt.Tooltip("title:N", title="Assessment"), alt.Tooltip("date:T", title="Date"),
+                 alt.Tooltip("standard_code:N", title="Standard"),
+                 alt.Tooltip("pct_proficient:Q", title="% proficient", format=".0%"),
+                 alt.Tooltip("proficient:Q", title="Proficient"), alt.Tooltip("students:Q", title="Students")])
+    return (lines + pts).properties(height=300 if big else 260, width="container")

@@ -22,8 +22,6 @@ from lib import privacy, queries
 
 # Kinds of assessment that are comparable across time (the same test each window).
 COMPARABLE_KINDS = ("benchmark", "summative", "state")
-# A proficiency comparison tolerant of float sums such as 0.1 + 0.7 (so 8/10 meets a 0.8 cut).
-EPS = 1e-9
 # Flags with more distinct values than this are identifiers or free text, not subgroups.
 MAX_GROUP_VALUES = 12
 FLAG_LABELS = {"ell": "ELL", "iep": "IEP", "frl": "FRL", "gender": "Gender", "ethnicity": "Ethnicity"}
@@ -57,7 +55,7 @@ roster AS (
 results AS (
     SELECT roster.*, o.score, o.earned, o.possible,
            o.score IS NOT NULL AS scored,
-           o.score >= roster.cut - {EPS} AS proficient
+           o.score >= roster.cut AS proficient
     FROM roster LEFT JOIN v_overall_scores o USING (assessment_id, student_id)
 )"""
 
@@ -187,8 +185,8 @@ queries.define(
            any_value(sd.description) AS description,
            any_value(sd.grade_level) AS standard_grade,
            count(*) AS students,
-           count(*) FILTER (WHERE score >= cut - {EPS}) AS proficient,
-           count(*) FILTER (WHERE score >= cut - {EPS}) / count(*) AS pct_proficient,
+           count(*) FILTER (WHERE score >= cut) AS proficient,
+           count(*) FILTER (WHERE score >= cut) / count(*) AS pct_proficient,
            avg(score) AS mean_score,
            max(administered_on) AS last_assessed
     FROM std LEFT JOIN standards sd ON sd.code = std.standard_code
