@@ -4,6 +4,7 @@
     python -m lib.cli demo [--students N] [--seed S] [--db PATH]
     python -m lib.cli info [--db PATH] [--json]
     python -m lib.cli risk evaluate [--db PATH] [--json]
+    python -m lib.cli goals list [--db PATH] [--json]
 
 Exit codes: 0 done; 1 a file or any row rejected (by --strict or by validation);
 2 unusable arguments or an unreadable file.
@@ -126,6 +127,23 @@ def cmd_risk_evaluate(args) -> int:
     return 0
 
 
+def cmd_goals_list(args) -> int:
+    """Print every goal: baseline, current value, target (percentages 0-100) and status."""
+    from lib import goals
+
+    con = store.connect(args.db)
+    rows = goals.list_goals(con)
+    if args.json:
+        _print_json(rows)
+    else:
+        for g in rows:
+            pct = lambda v: "-" if v is None else f"{v:.1f}%"  # noqa: E731
+            print(f"{'  ' * g['depth']}#{g['goal_id']} [{g['status']}] {g['title']}: {g['metric']} "
+                  f"{pct(g['baseline_pct'])} -> now {pct(g['current_pct'])} -> target {pct(g['target_pct'])} "
+                  f"by {g['target_date']}")
+    return 0
+
+
 # Feature modules add subcommands here: fn(subparsers) -> None.
 EXTRA_COMMANDS: list[Callable] = []
 
@@ -156,6 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(r)
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_risk_evaluate)
+    p = sub.add_parser("goals", help="percentage goals")
+    gsub = p.add_subparsers(dest="goals_command", required=True, parser_class=_Parser)
+    g = gsub.add_parser("list", help="list goals with baseline, current value, target and status")
+    _db_arg(g)
+    g.add_argument("--json", action="store_true")
+    g.set_defaults(func=cmd_goals_list)
     for extra in EXTRA_COMMANDS:
         extra(sub)
     return parser

@@ -449,3 +449,5 @@ def ensure_demo(con: duckdb.DuckDBPyConnection, config: DemoConfig | None = None
         load(con, config)
         return True
     return False
+
+from lib import goals  # noqa: E402,F401  (registers demo goals)

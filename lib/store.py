@@ -231,6 +231,66 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
               ON o.assessment_id = t.assessment_id AND o.student_id = t.student_id""",
         ],
     ),
+    (
+        10,
+        "goals: definitions, fixed cohorts, change history (lib/goals.py)",
+        [
+            "CREATE SEQUENCE IF NOT EXISTS goal_seq START 1",
+            "CREATE SEQUENCE IF NOT EXISTS goal_history_seq START 1",
+            # kind: raise_proficiency | reduce_failure | growth; scope columns are NULL for "all";
+            # target_pct is absolute (raise, growth), reduce_by_pct relative (reduce_failure).
+            """CREATE TABLE IF NOT EXISTS goals (
+                goal_id INTEGER PRIMARY KEY,
+                title VARCHAR NOT NULL,
+                kind VARCHAR NOT NULL,
+                level VARCHAR DEFAULT 'team',
+                owner VARCHAR,
+                parent_goal_id INTEGER,
+                school VARCHAR,
+                grade_level VARCHAR,
+                teacher_id VARCHAR,
+                subject VARCHAR,
+                standard_code VARCHAR,
+                subgroup VARCHAR,
+                assessment_kind VARCHAR,
+                bucket VARCHAR DEFAULT 'date',
+                baseline_from DATE,
+                baseline_to DATE,
+                baseline_pre_from DATE,
+                baseline_pre_to DATE,
+                pre_from DATE,
+                pre_to DATE,
+                measure_from DATE,
+                target_date DATE,
+                target_pct DOUBLE,
+                reduce_by_pct DOUBLE,
+                growth_points DOUBLE,
+                baseline_override DOUBLE,
+                baseline_override_reason VARCHAR,
+                cohort VARCHAR DEFAULT 'rolling',
+                notes VARCHAR,
+                import_id INTEGER,
+                created_at TIMESTAMP DEFAULT current_timestamp,
+                updated_at TIMESTAMP DEFAULT current_timestamp
+            )""",
+            """CREATE TABLE IF NOT EXISTS goal_cohort (
+                goal_id INTEGER NOT NULL,
+                student_id VARCHAR NOT NULL,
+                PRIMARY KEY (goal_id, student_id)
+            )""",
+            """CREATE TABLE IF NOT EXISTS goal_history (
+                history_id INTEGER PRIMARY KEY,
+                goal_id INTEGER NOT NULL,
+                changed_at TIMESTAMP DEFAULT current_timestamp,
+                changed_by VARCHAR,
+                action VARCHAR NOT NULL,
+                field VARCHAR,
+                old_value VARCHAR,
+                new_value VARCHAR,
+                reason VARCHAR
+            )""",
+        ],
+    ),
 ]
 
 # Tables whose rows an import brings (undo removes them by import_id).

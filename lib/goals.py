@@ -1,0 +1,1228 @@
+"""Percentage SMART goals: definitions, baselines from data, measurement points, status and feasibility.
+
+Three kinds of goal, each a percentage of students (0-100):
+
+- ``raise_proficiency``: "from B% to T% proficient by <date>". % proficient = proficient students /
+  students with a score; proficient iff overall score (sum earned / sum possible) >= the assessment's
+  proficiency_cut (or the score on one standard, when the goal names a standard).
+- ``reduce_failure``: "reduce the failure rate by X%" is *relative*: the metric is % not proficient and
+  the target is baseline x (1 - X/100); 20% failing at X = 50 gives a target of 10%.
+- ``growth``: % of students whose score rose by at least N percentage points between a starting
+  assessment window and a later measurement point (students with both scores).
+
+Measurement point
+    A goal is measured on every assessment matching its definition (assessment kind, subject, grade,
+    standard) inside its measurement window. One *point* pools the matching assessments given on the
+    same date (``bucket='date'``, the default: usually one assessment) or in the same calendar month
+    (``bucket='month'``, for weekly CFAs). Within a point each student counts once: proficient iff the
+    points they earned reach the cut applied to the points possible (sum earned >= sum cut x possible),
+    which for a single assessment is exactly score >= cut. The point's date is its last assessment date.
+
+Baseline
+    One point: every matching assessment in the baseline window pooled the same way (for growth: the
+    growth from the baseline "pre" window to the baseline window, e.g. last year's fall to spring).
+    It is computed from the data, never typed; an override is allowed only with a reason, which is kept.
+
+Cohort
+    ``rolling``: whoever is in scope at each point (this year's Grade 3). ``fixed``: the students measured
+    at the baseline (for growth: at the starting window), stored when the goal is created; after that the
+    same students are measured wherever they are now (grade and teacher filters chose them; kind, subject
+    and standard still apply). Cohort students with no score at a point are counted as not assessed.
+
+Status (exactly one of STATUSES)
+    not started: no measurement point with a score yet. met: the latest point reaches the target.
+    Otherwise the latest point is compared with the straight line from the baseline (date, value) to the
+    target (target date, value): on track at or beyond the line; at risk less than AT_RISK_MARGIN points
+    behind it; off track AT_RISK_MARGIN or more behind, or the target date has passed unmet. A growth
+    line starts at 0% on the starting assessment (nobody has grown yet). With no baseline in the data
+    (and no override) the first point stands in for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import asdict, dataclass, field, fields
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from lib import demo, queries, store
+
+KINDS = ("raise_proficiency", "reduce_failure", "growth")
+KIND_LABELS = {
+    "raise_proficiency": "Raise % proficient",
+    "reduce_failure": "Reduce the failure rate (relative)",
+    "growth": "% of students growing N points",
+}
+STATUSES = ("not started", "on track", "at risk", "off track", "met")
+LEVELS = ("system", "school", "team", "individual")
+SUBGROUPS = {"ell": "English learners", "iep": "Students with an IEP", "frl": "Free/reduced lunch"}
+BUCKETS = {"date": "each assessment date", "month": "each month"}
+COHORTS = {"rolling": "rolling (whoever is in scope at each point)",
+           "fixed": "fixed (the same students as at the baseline)"}
+ASSESSMENT_KINDS = ("formative", "benchmark", "summative", "state")
+
+# Points behind the trajectory line that still count as "at risk" rather than "off track".
+AT_RISK_MARGIN = 5.0
+NEAREST_LIMIT = 10
+# Groups smaller than this are left out of the feasibility comparison (their % swings too much).
+FEASIBILITY_MIN_N = 10
+EPS = 1e-9
+
+
+# --- the goal definition -----------------------------------------------------------------------
+
+@dataclass
+class GoalSpec:
+    """What a goal measures and aims for; field names are the goals table's columns."""
+
+    title: str
+    kind: str = "raise_proficiency"
+    level: str = "team"
+    owner: str | None = None
+    parent_goal_id: int | None = None
+    school: str | None = None
+    grade_level: str | None = None
+    teacher_id: str | None = None
+    subject: str | None = None
+    standard_code: str | None = None
+    subgroup: str | None = None
+    assessment_kind: str | None = None
+    bucket: str = "date"
+    baseline_from: dt.date | None = None
+    baseline_to: dt.date | None = None
+    baseline_pre_from: dt.date | None = None
+    baseline_pre_to: dt.date | None = None
+    pre_from: dt.date | None = None
+    pre_to: dt.date | None = None
+    measure_from: dt.date | None = None
+    target_date: dt.date | None = None
+    target_pct: float | None = None
+    reduce_by_pct: float | None = None
+    growth_points: float | None = None
+    baseline_override: float | None = None
+    baseline_override_reason: str | None = None
+    cohort: str = "rolling"
+    notes: str | None = None
+
+
+SPEC_FIELDS = tuple(f.name for f in fields(GoalSpec))
+DATE_FIELDS = tuple(n for n in SPEC_FIELDS if n.endswith(("_from", "_to")) or n == "target_date")
+FLOAT_FIELDS = ("target_pct", "reduce_by_pct", "growth_points", "baseline_override")
+
+
+def _clean(value):
+    """None for NaN/NaT/empty strings so stored rows and form values compare equal."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def spec_from_row(row: dict) -> GoalSpec:
+    """A GoalSpec from a goals-table row (or any dict with its field names)."""
+    values = {}
+    for name in SPEC_FIELDS:
+        v = _clean(row.get(name))
+        if v is not None and name in DATE_FIELDS:
+            v = pd.Timestamp(v).date()
+        elif v is not None and name in FLOAT_FIELDS:
+            v = float(v)
+        elif v is not None and name == "parent_goal_id":
+            v = int(v)
+        values[name] = v
+    values["title"] = values["title"] or ""
+    values["kind"] = values["kind"] or "raise_proficiency"
+    values["level"] = values["level"] or "team"
+    values["bucket"] = values["bucket"] or "date"
+    values["cohort"] = values["cohort"] or "rolling"
+    return GoalSpec(**values)
+
+
+def direction(kind: str) -> int:
+    """+1 when the metric should rise (proficiency, growth), -1 when it should fall (failure rate)."""
+    return -1 if kind == "reduce_failure" else 1
+
+
+def metric_label(spec: GoalSpec) -> str:
+    """The metric in words, e.g. "% proficient" or "% improving >= 10 points"."""
+    if spec.kind == "reduce_failure":
+        return "% not proficient"
+    if spec.kind == "growth":
+        return f"% improving >= {_num(spec.growth_points or 0)} points"
+    return "% proficient"
+
+
+def target_value(spec: GoalSpec, baseline_pct: float | None) -> float | None:
+    """The target in metric terms: as typed, or for a relative reduction baseline x (1 - X/100)."""
+    if spec.kind == "reduce_failure":
+        if baseline_pct is None or spec.reduce_by_pct is None:
+            return None
+        return baseline_pct * (1 - spec.reduce_by_pct / 100.0)
+    return spec.target_pct
+
+
+def validate(con: duckdb.DuckDBPyConnection | None, spec: GoalSpec, goal_id: int | None = None) -> list[str]:
+    """Problems that stop a goal from being saved (empty list when it is fine)."""
+    errs = []
+    if not (spec.title or "").strip():
+        errs.append("Give the goal a title.")
+    if spec.kind not in KINDS:
+        errs.append(f"Kind must be one of {', '.join(KINDS)}.")
+    if spec.level not in LEVELS:
+        errs.append(f"Level must be one of {', '.join(LEVELS)}.")
+    if spec.bucket not in BUCKETS:
+        errs.append("A measurement point is each assessment date or each month.")
+    if spec.cohort not in COHORTS:
+        errs.append("The cohort is rolling or fixed.")
+    if spec.subgroup is not None and spec.subgroup not in SUBGROUPS:
+        errs.append(f"Subgroup must be one of {', '.join(SUBGROUPS)}.")
+    if spec.target_date is None:
+        errs.append("Set a target date.")
+    if spec.baseline_from is None or spec.baseline_to is None:
+        errs.append("Set the baseline window (from and to).")
+    elif spec.baseline_from > spec.baseline_to:
+        errs.append("The baseline window starts after it ends.")
+    if spec.kind in ("raise_proficiency", "growth"):
+        if spec.target_pct is None or not 0 <= spec.target_pct <= 100:
+            errs.append("The target is a percentage between 0 and 100.")
+    if spec.kind == "reduce_failure" and (spec.reduce_by_pct is None or not 0 < spec.reduce_by_pct <= 100):
+        errs.append("The reduction is a percentage above 0 and at most 100 (50 halves the failure rate).")
+    if spec.kind == "growth":
+        if spec.growth_points is None or spec.growth_points <= 0:
+            errs.append("Growth goals need the number of points a student must improve by (above 0).")
+        if spec.pre_from is None or spec.pre_to is None:
+            errs.append("Growth goals need the starting assessment window.")
+        elif spec.pre_from > spec.pre_to:
+            errs.append("The starting window starts after it ends.")
+    if spec.baseline_override is not None:
+        if not 0 <= spec.baseline_override <= 100:
+            errs.append("An overridden baseline is a percentage between 0 and 100.")
+        if not (spec.baseline_override_reason or "").strip():
+            errs.append("Say why the baseline is overridden (the reason is kept with the goal).")
+    start = _progress_start(spec)
+    if spec.target_date is not None and start is not None and spec.target_date < start:
+        errs.append("The target date is before measurement starts.")
+    if spec.parent_goal_id is not None and con is not None:
+        if goal_id is not None and spec.parent_goal_id == goal_id:
+            errs.append("A goal cannot sit under itself.")
+        else:
+            parents = _parent_map(con)
+            if spec.parent_goal_id not in parents:
+                errs.append(f"There is no goal number {spec.parent_goal_id} to align under.")
+            elif goal_id is not None:
+                seen, cur = set(), spec.parent_goal_id
+                while cur is not None and cur not in seen:
+                    if cur == goal_id:
+                        errs.append("That alignment would make a loop of goals.")
+                        break
+                    seen.add(cur)
+                    cur = parents.get(cur)
+    return errs
+
+
+def _parent_map(con: duckdb.DuckDBPyConnection) -> dict[int, int | None]:
+    df = queries.run(con, "goal_parents")
+    return {int(g): (None if pd.isna(p) else int(p)) for g, p in zip(df["goal_id"], df["parent_goal_id"])}
+
+
+def _progress_start(spec: GoalSpec) -> dt.date | None:
+    """First day a progress point may fall on: measure_from, else the day after the baseline/start window."""
+    if spec.measure_from is not None:
+        return spec.measure_from
+    anchor = spec.pre_to if spec.kind == "growth" else spec.baseline_to
+    return None if anchor is None else anchor + dt.timedelta(days=1)
+
+
+# --- SQL -----------------------------------------------------------------------------------------
+# Fixed text, assembled once at import; user values only ever arrive as $parameters.
+
+_ASSESSMENTS_CTE = """
+a AS (
+    SELECT x.assessment_id, x.title, x.subject, x.grade_level, x.administered_on, x.proficiency_cut,
+           {pre_flag} AS is_pre,
+           CASE WHEN {pre_flag} THEN $pre_from::DATE
+                WHEN $bucket::VARCHAR = 'month' THEN date_trunc('month', x.administered_on)::DATE
+                WHEN $bucket::VARCHAR = 'window' THEN $date_from::DATE
+                ELSE x.administered_on END AS point
+    FROM assessments x
+    WHERE ({window})
+      AND ($kind::VARCHAR IS NULL OR x.kind = $kind::VARCHAR)
+      AND ($subject::VARCHAR IS NULL OR lower(x.subject) = lower($subject::VARCHAR))
+      AND ($fixed::BOOLEAN OR $grade::VARCHAR IS NULL OR x.grade_level = $grade::VARCHAR)
+      AND ($standard::VARCHAR IS NULL OR EXISTS (
+            SELECT 1 FROM items i WHERE i.assessment_id = x.assessment_id AND i.standard_code = $standard::VARCHAR))
+)"""
+
+_COMMON_CTES = """
+scope AS (
+    -- Students allowed by the goal's school, subgroup and (when fixed) its stored cohort.
+    SELECT student_id FROM students
+    WHERE ($school::VARCHAR IS NULL OR school = $school::VARCHAR)
+      AND ($subgroup::VARCHAR IS NULL OR CASE $subgroup::VARCHAR
+            WHEN 'ell' THEN coalesce(ell, FALSE) WHEN 'iep' THEN coalesce(iep, FALSE)
+            WHEN 'frl' THEN coalesce(frl, FALSE) ELSE FALSE END)
+      AND (NOT $fixed::BOOLEAN OR student_id IN (SELECT student_id FROM goal_cohort WHERE goal_id = $goal_id::INTEGER))
+),
+expected AS (
+    -- Rolling goals: who was expected to take each assessment (the same rule as v_assessment_roster),
+    -- only the teacher's sections for a teacher goal.
+    SELECT DISTINCT a.assessment_id, a.point, a.is_pre, e.student_id
+    FROM a JOIN sections s
+      ON (a.subject IS NULL OR s.subject IS NULL OR lower(s.subject) = lower(a.subject))
+     AND (a.grade_level IS NULL OR s.grade_level IS NULL OR s.grade_level = a.grade_level)
+     AND (s.starts_on IS NULL OR a.administered_on >= s.starts_on)
+     AND (s.ends_on IS NULL OR a.administered_on <= s.ends_on)
+     AND ($teacher::VARCHAR IS NULL OR s.teacher_id = $teacher::VARCHAR)
+    JOIN enrollments e ON e.section_id = s.section_id
+    WHERE NOT $fixed::BOOLEAN
+      AND (NOT $use_scope::BOOLEAN OR e.student_id IN (SELECT student_id FROM scope))
+),
+scored AS (
+    SELECT r.assessment_id, r.student_id, sum(r.points_earned) AS earned, sum(i.points_possible) AS possible
+    FROM responses r JOIN items i USING (assessment_id, item)
+    WHERE r.assessment_id IN (SELECT assessment_id FROM a)
+      AND ($standard::VARCHAR IS NULL OR i.standard_code = $standard::VARCHAR)
+    GROUP BY ALL
+),
+takers AS (
+    SELECT a.point, a.is_pre, a.assessment_id, a.administered_on, a.proficiency_cut,
+           sc.student_id, sc.earned, sc.possible
+    FROM scored sc JOIN a USING (assessment_id)
+    WHERE sc.possible > 0
+      AND (NOT $use_scope::BOOLEAN OR sc.student_id IN (SELECT student_id FROM scope))
+      AND ($fixed::BOOLEAN OR $teacher::VARCHAR IS NULL OR EXISTS (
+            SELECT 1 FROM expected x WHERE x.assessment_id = sc.assessment_id AND x.student_id = sc.student_id))
+)"""
+
+_PROF_STUDENT_CTE = """
+per_student AS (
+    -- One row per student per point; proficient iff earned reaches the cut applied to possible points
+    -- (for a single assessment exactly: score >= proficiency_cut).
+    SELECT point, student_id, max(administered_on) AS last_on, count(*) AS n_assessments,
+           sum(earned) AS earned, sum(possible) AS possible, sum(possible * proficiency_cut) AS cut_points,
+           CASE WHEN count(*) = 1 THEN max(earned / possible) >= max(proficiency_cut)
+                ELSE sum(earned) >= sum(possible * proficiency_cut) - 1e-9 END AS meeting
+    FROM takers GROUP BY point, student_id
+)"""
+
+_GROWTH_STUDENT_CTE = """
+pre AS (
+    SELECT student_id, sum(earned) / sum(possible) AS pre_score FROM takers WHERE is_pre GROUP BY student_id
+),
+post AS (
+    SELECT point, student_id, max(administered_on) AS last_on, count(*) AS n_assessments,
+           sum(earned) / sum(possible) AS score
+    FROM takers WHERE NOT is_pre GROUP BY point, student_id
+),
+per_student AS (
+    -- Students with both a starting and a later score; improving iff the gain reaches N points.
+    SELECT post.point, post.student_id, post.last_on, post.n_assessments, pre.pre_score, post.score,
+           100 * (post.score - pre.pre_score) AS gain,
+           100 * (post.score - pre.pre_score) >= $growth_points::DOUBLE - 1e-9 AS meeting
+    FROM post JOIN pre USING (student_id)
+)"""
+
+_POINTS_SELECT = """
+pts AS (
+    SELECT point, max(administered_on) AS point_date, count(*) AS n_assessments,
+           CASE WHEN count(*) = 1 THEN min(title) ELSE count(*) || ' assessments' END AS label
+    FROM a WHERE NOT is_pre GROUP BY point
+),
+meas AS (
+    SELECT point, count(*) AS n_measured, count(*) FILTER (WHERE meeting) AS n_meeting
+    FROM per_student GROUP BY point
+),
+expected_n AS (
+    SELECT point, count(DISTINCT student_id) AS n_expected FROM (
+        {expected_rows}
+    ) GROUP BY point
+)
+SELECT pts.point, pts.point_date, pts.label, pts.n_assessments,
+       CASE WHEN $fixed::BOOLEAN THEN (SELECT count(*) FROM goal_cohort WHERE goal_id = $goal_id::INTEGER)
+            ELSE coalesce(expected_n.n_expected, 0) END AS n_expected,
+       coalesce(meas.n_measured, 0) AS n_measured,
+       coalesce(meas.n_meeting, 0) AS n_meeting
+FROM pts LEFT JOIN meas USING (point) LEFT JOIN expected_n USING (point)
+WHERE coalesce(meas.n_measured, 0) > 0 OR (NOT $fixed::BOOLEAN AND coalesce(expected_n.n_expected, 0) > 0)
+ORDER BY pts.point"""
+
+# Proficiency: expected = roster of each assessment plus anyone measured.
+_PROF_EXPECTED = ("SELECT point, student_id FROM expected WHERE NOT is_pre "
+                  "UNION ALL SELECT point, student_id FROM per_student")
+# Growth: a student is expected at every point once they have a starting score.
+_GROWTH_EXPECTED = ("SELECT pts.point, pre.student_id FROM pre CROSS JOIN (SELECT DISTINCT point FROM a "
+                    "WHERE NOT is_pre) pts UNION ALL SELECT point, student_id FROM per_student")
+
+_PROF_WINDOW = "x.administered_on BETWEEN $date_from::DATE AND $date_to::DATE"
+_GROWTH_WINDOW = ("x.administered_on BETWEEN $pre_from::DATE AND $pre_to::DATE "
+                  "OR x.administered_on BETWEEN $date_from::DATE AND $date_to::DATE")
+_GROWTH_PRE_FLAG = "(x.administered_on BETWEEN $pre_from::DATE AND $pre_to::DATE)"
+
+
+def _prefix(growth: bool) -> str:
+    a = _ASSESSMENTS_CTE.format(pre_flag=_GROWTH_PRE_FLAG if growth else "FALSE",
+                                window=_GROWTH_WINDOW if growth else _PROF_WINDOW)
+    return "WITH " + a + "," + _COMMON_CTES + "," + (_GROWTH_STUDENT_CTE if growth else _PROF_STUDENT_CTE)
+
+
+queries.define(
+    "goal_points_proficiency",
+    _prefix(False) + "," + _POINTS_SELECT.format(expected_rows=_PROF_EXPECTED),
+)
+queries.define(
+    "goal_points_growth",
+    _prefix(True) + "," + _POINTS_SELECT.format(expected_rows=_GROWTH_EXPECTED),
+)
+queries.define(
+    "goal_nearest_proficiency",
+    _prefix(False) + """
+SELECT ps.student_id, s.first_name, s.last_name, ps.last_on AS assessed_on, ps.n_assessments,
+       100 * ps.earned / ps.possible AS score_pct, 100 * ps.cut_points / ps.possible AS cut_pct,
+       greatest(100 * (ps.cut_points - ps.earned) / ps.possible, 0) AS gap_pts,
+       greatest(ps.cut_points - ps.earned, 0) AS points_short
+FROM per_student ps LEFT JOIN students s USING (student_id)
+WHERE ps.point = $point::DATE AND NOT ps.meeting
+ORDER BY gap_pts, ps.student_id
+LIMIT $limit::INTEGER""",
+)
+queries.define(
+    "goal_nearest_growth",
+    _prefix(True) + """
+SELECT ps.student_id, s.first_name, s.last_name, ps.last_on AS assessed_on, ps.n_assessments,
+       100 * ps.pre_score AS start_pct, 100 * ps.score AS score_pct, ps.gain AS gain_pts,
+       greatest($growth_points::DOUBLE - ps.gain, 0) AS gap_pts
+FROM per_student ps LEFT JOIN students s USING (student_id)
+WHERE ps.point = $point::DATE AND NOT ps.meeting
+ORDER BY gap_pts, ps.student_id
+LIMIT $limit::INTEGER""",
+)
+# The fixed cohort: students measured at the baseline (growth: at the starting window), one statement
+# run on the caller's connection so it sees the rows of the transaction it is part of.
+queries.define(
+    "goal_cohort_students_proficiency",
+    _prefix(False) + "\nSELECT DISTINCT student_id FROM per_student ORDER BY student_id",
+)
+queries.define(
+    "goal_cohort_students_growth",
+    _prefix(True) + "\nSELECT DISTINCT student_id FROM pre ORDER BY student_id",
+)
+
+# Feasibility: % proficient per school x grade x point on the same kind of assessment and subject.
+queries.define(
+    "goal_similar_proficiency",
+    """
+WITH a AS (
+    SELECT assessment_id, coalesce(grade_level, '') AS grade_level, administered_on, proficiency_cut,
+           CASE WHEN $bucket::VARCHAR = 'month' THEN date_trunc('month', administered_on)::DATE
+                ELSE administered_on END AS point
+    FROM assessments
+    WHERE administered_on IS NOT NULL
+      AND ($kind::VARCHAR IS NULL OR kind = $kind::VARCHAR)
+      AND ($subject::VARCHAR IS NULL OR lower(subject) = lower($subject::VARCHAR))
+),
+sc AS (
+    SELECT r.assessment_id, r.student_id, sum(r.points_earned) AS earned, sum(i.points_possible) AS possible
+    FROM responses r JOIN items i USING (assessment_id, item)
+    WHERE r.assessment_id IN (SELECT assessment_id FROM a)
+      AND ($standard::VARCHAR IS NULL OR i.standard_code = $standard::VARCHAR)
+    GROUP BY ALL
+),
+ps AS (
+    SELECT coalesce(st.school, '') AS school, a.grade_level, a.point, sc.student_id,
+           max(a.administered_on) AS last_on,
+           CASE WHEN count(*) = 1 THEN max(sc.earned / sc.possible) >= max(a.proficiency_cut)
+                ELSE sum(sc.earned) >= sum(sc.possible * a.proficiency_cut) - 1e-9 END AS meeting
+    FROM sc JOIN a USING (assessment_id) LEFT JOIN students st USING (student_id)
+    WHERE sc.possible > 0
+    GROUP BY ALL
+)
+SELECT school, grade_level, point, max(last_on) AS point_date, count(*) AS n,
+       100.0 * count(*) FILTER (WHERE meeting) / count(*) AS pct
+FROM ps GROUP BY ALL HAVING count(*) >= $min_n::INTEGER
+ORDER BY school, grade_level, point""",
+)
+# Feasibility for growth: % of students improving >= N points between two points of the same kind
+# and subject whose distance in days is like the goal's span, per school x starting grade.
+queries.define(
+    "goal_similar_growth",
+    """
+WITH a AS (
+    SELECT assessment_id, coalesce(grade_level, '') AS grade_level, administered_on,
+           CASE WHEN $bucket::VARCHAR = 'month' THEN date_trunc('month', administered_on)::DATE
+                ELSE administered_on END AS point
+    FROM assessments
+    WHERE administered_on IS NOT NULL
+      AND ($kind::VARCHAR IS NULL OR kind = $kind::VARCHAR)
+      AND ($subject::VARCHAR IS NULL OR lower(subject) = lower($subject::VARCHAR))
+),
+sc AS (
+    SELECT r.assessment_id, r.student_id, sum(r.points_earned) AS earned, sum(i.points_possible) AS possible
+    FROM responses r JOIN items i USING (assessment_id, item)
+    WHERE r.assessment_id IN (SELECT assessment_id FROM a)
+      AND ($standard::VARCHAR IS NULL OR i.standard_code = $standard::VARCHAR)
+    GROUP BY ALL
+),
+ps AS (
+    SELECT coalesce(st.school, '') AS school, min(a.grade_level) AS grade_level, a.point, sc.student_id,
+           max(a.administered_on) AS last_on, sum(sc.earned) / sum(sc.possible) AS score
+    FROM sc JOIN a USING (assessment_id) LEFT JOIN students st USING (student_id)
+    WHERE sc.possible > 0
+    GROUP BY coalesce(st.school, ''), a.point, sc.student_id
+)
+SELECT x.school, x.grade_level, x.point AS point_1, y.point AS point_2,
+       max(x.last_on) AS date_1, max(y.last_on) AS date_2, count(*) AS n,
+       100.0 * count(*) FILTER (WHERE 100 * (y.score - x.score) >= $growth_points::DOUBLE - 1e-9) / count(*) AS pct
+FROM ps x JOIN ps y ON x.student_id = y.student_id AND y.point > x.point
+ AND date_diff('day', x.point, y.point) BETWEEN $lo::INTEGER AND $hi::INTEGER
+GROUP BY ALL HAVING count(*) >= $min_n::INTEGER
+ORDER BY 1, 2, 3, 4""",
+)
+
+queries.define("goal_parents", "SELECT goal_id, parent_goal_id FROM goals")
+queries.define("goal_rows", "SELECT * FROM goals ORDER BY goal_id")
+queries.define("goal_row", "SELECT * FROM goals WHERE goal_id = $goal_id::INTEGER")
+queries.define(
+    "goal_history",
+    """SELECT history_id, changed_at, coalesce(changed_by, '') AS changed_by, action, field,
+              old_value, new_value, coalesce(reason, '') AS reason
+       FROM goal_history WHERE goal_id = $goal_id::INTEGER ORDER BY history_id DESC""",
+)
+queries.define("goal_cohort_size", "SELECT count(*) FROM goal_cohort WHERE goal_id = $goal_id::INTEGER")
+queries.define(
+    "goal_scope_options",
+    """SELECT 'school' AS field, school AS value FROM students WHERE school IS NOT NULL
+       UNION SELECT 'grade', grade_level FROM assessments WHERE grade_level IS NOT NULL
+       UNION SELECT 'subject', subject FROM assessments WHERE subject IS NOT NULL
+       UNION SELECT 'kind', kind FROM assessments WHERE kind IS NOT NULL
+       UNION SELECT 'teacher', teacher_id FROM teachers
+       UNION SELECT 'standard', code FROM standards""",
+)
+queries.define(
+    "goal_data_dates",
+    "SELECT min(administered_on) AS first_date, max(administered_on) AS last_date FROM assessments",
+)
+
+_PARAM_RE = re.compile(r"\$([a-z_]+)")
+
+
+def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict, direct: bool = False) -> pd.DataFrame:
+    """Run a named goal query with just the parameters its text uses.
+
+    direct=True runs on `con` itself instead of a cursor, so it sees the uncommitted rows of a
+    transaction in progress on `con` (the demo loader builds goals inside its transaction).
+    """
+    sql = queries.QUERIES[name]
+    used = set(_PARAM_RE.findall(sql))
+    bound = {k: v for k, v in params.items() if k in used}
+    missing = used - bound.keys()
+    if missing:
+        raise KeyError(f"query {name} needs {sorted(missing)}")
+    if direct:
+        return con.execute(sql, bound).df()
+    return queries.run(con, name, **bound)
+
+
+def _scope_params(spec: GoalSpec, *, fixed: bool, goal_id: int | None) -> dict:
+    return {
+        "kind": spec.assessment_kind, "subject": spec.subject, "grade": spec.grade_level,
+        "standard": spec.standard_code, "school": spec.school, "teacher": None if fixed else spec.teacher_id,
+        "subgroup": spec.subgroup, "fixed": fixed, "goal_id": goal_id if goal_id is not None else -1,
+        "use_scope": bool(fixed or spec.school or spec.subgroup),
+        "growth_points": float(spec.growth_points or 0.0), "pre_from": None, "pre_to": None,
+    }
+
+
+# --- measuring -----------------------------------------------------------------------------------
+
+POINT_COLUMNS = ["point", "point_date", "label", "n_assessments", "n_expected", "n_measured", "n_meeting",
+                 "value_pct"]
+
+
+def _finish_points(df: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Add the metric value (0-100) to raw point counts; None where nobody was measured."""
+    out = df.copy()
+    for c in ("n_assessments", "n_expected", "n_measured", "n_meeting"):
+        out[c] = out[c].astype("int64")
+    meeting_pct = np.where(out["n_measured"] > 0, 100.0 * out["n_meeting"] / out["n_measured"].clip(lower=1), np.nan)
+    out["value_pct"] = 100.0 - meeting_pct if kind == "reduce_failure" else meeting_pct
+    out["value_pct"] = out["value_pct"].astype("float64")
+    for c in ("point", "point_date"):
+        out[c] = pd.to_datetime(out[c]).dt.date
+    return out[POINT_COLUMNS]
+
+
+def measure(con: duckdb.DuckDBPyConnection, spec: GoalSpec, date_from: dt.date, date_to: dt.date,
+            bucket: str | None = None, *, fixed: bool = False, goal_id: int | None = None,
+            pre_from: dt.date | None = None, pre_to: dt.date | None = None) -> pd.DataFrame:
+    """Measurement points of a goal's metric between two dates (growth: from the pre window)."""
+    params = _scope_params(spec, fixed=fixed, goal_id=goal_id)
+    params.update(date_from=date_from, date_to=date_to, bucket=bucket or spec.bucket)
+    if spec.kind == "growth":
+        if pre_from is None or pre_to is None:
+            return pd.DataFrame(columns=POINT_COLUMNS)
+        params.update(pre_from=pre_from, pre_to=pre_to)
+        df = _run(con, "goal_points_growth", params)
+    else:
+        df = _run(con, "goal_points_proficiency", params)
+    return _finish_points(df, spec.kind)
+
+
+@dataclass
+class Baseline:
+    """The baseline measurement (from data), and the value actually used (maybe overridden)."""
+
+    data_pct: float | None
+    n_measured: int
+    n_meeting: int
+    n_expected: int
+    date: dt.date | None
+    label: str | None
+    used_pct: float | None
+    overridden: bool
+    reason: str | None
+
+
+def compute_baseline(con: duckdb.DuckDBPyConnection, spec: GoalSpec) -> Baseline:
+    """The baseline point from data (all matching assessments in the baseline window pooled)."""
+    df = pd.DataFrame(columns=POINT_COLUMNS)
+    if spec.baseline_from is not None and spec.baseline_to is not None:
+        if spec.kind == "growth":
+            df = measure(con, spec, spec.baseline_from, spec.baseline_to, "window",
+                         pre_from=spec.baseline_pre_from, pre_to=spec.baseline_pre_to)
+        else:
+            df = measure(con, spec, spec.baseline_from, spec.baseline_to, "window")
+    row = df.iloc[0] if len(df) else None
+    measured = int(row["n_measured"]) if row is not None else 0
+    data_pct = float(row["value_pct"]) if row is not None and measured > 0 else None
+    overridden = spec.baseline_override is not None
+    return Baseline(
+        data_pct=data_pct, n_measured=measured,
+        n_meeting=int(row["n_meeting"]) if row is not None else 0,
+        n_expected=int(row["n_expected"]) if row is not None else 0,
+        date=(row["point_date"] if row is not None else None) or spec.baseline_to,
+        label=row["label"] if row is not None else None,
+        used_pct=float(spec.baseline_override) if overridden else data_pct,
+        overridden=overridden, reason=spec.baseline_override_reason if overridden else None,
+    )
+
+
+def more_students_needed(kind: str, n_measured: int, n_meeting: int, target_pct: float | None) -> int | None:
+    """How many more students must meet the bar (or stop failing) for the latest point to reach the target."""
+    if target_pct is None or n_measured <= 0:
+        return None
+    if kind == "reduce_failure":
+        failing = n_measured - n_meeting
+        allowed = math.floor(target_pct * n_measured / 100.0 + EPS)
+        return max(0, failing - allowed)
+    needed = math.ceil(target_pct * n_measured / 100.0 - EPS)
+    return max(0, needed - n_meeting)
+
+
+def line_value(start: tuple[dt.date, float], end: tuple[dt.date, float], on: dt.date) -> float:
+    """The straight trajectory's value on a date (flat before the start and after the target date)."""
+    (d0, v0), (d1, v1) = start, end
+    span = (d1 - d0).days
+    if span <= 0:
+        return v1
+    frac = min(max((on - d0).days / span, 0.0), 1.0)
+    return v0 + (v1 - v0) * frac
+
+
+def decide_status(kind: str, start: tuple[dt.date, float] | None, target: tuple[dt.date, float] | None,
+                  current: tuple[dt.date, float] | None, today: dt.date) -> tuple[str, float | None]:
+    """Status word and the trajectory's expected value at the current point (see module docstring)."""
+    if current is None or target is None or target[1] is None:
+        return "not started", None
+    sign = direction(kind)
+    cur_date, cur = current
+    if sign * (cur - target[1]) >= -EPS:
+        return "met", (line_value(start, target, cur_date) if start else target[1])
+    if start is None:
+        start = current
+    expected = line_value(start, target, cur_date)
+    if today > target[0]:
+        return "off track", expected
+    behind = sign * (expected - cur)
+    if behind <= EPS:
+        return "on track", expected
+    if behind < AT_RISK_MARGIN - EPS:
+        return "at risk", expected
+    return "off track", expected
+
+
+@dataclass
+class Progress:
+    """Everything the page and the command line show about one goal."""
+
+    goal_id: int | None
+    spec: GoalSpec
+    metric: str
+    baseline: Baseline
+    target_pct: float | None
+    points: pd.DataFrame
+    start: tuple[dt.date, float] | None
+    current: tuple[dt.date, float] | None
+    current_point: dict | None
+    expected_pct: float | None
+    status: str
+    more_needed: int | None
+    cohort_size: int | None
+    trajectory: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def evaluate_spec(con: duckdb.DuckDBPyConnection, spec: GoalSpec, goal_id: int | None = None,
+                  today: dt.date | None = None) -> Progress:
+    """Baseline, measurement points, trajectory, status and "N more" for a goal definition."""
+    today = today or dt.date.today()
+    fixed = spec.cohort == "fixed" and goal_id is not None
+    base = compute_baseline(con, spec)
+    target = target_value(spec, base.used_pct)
+    start_day = _progress_start(spec)
+    points = pd.DataFrame(columns=POINT_COLUMNS)
+    if start_day is not None and spec.target_date is not None and spec.target_date >= start_day:
+        points = measure(con, spec, start_day, spec.target_date, fixed=fixed, goal_id=goal_id,
+                         pre_from=spec.pre_from, pre_to=spec.pre_to)
+    valued = points[points["n_measured"] > 0]
+    current_point = valued.iloc[-1].to_dict() if len(valued) else None
+    current = (current_point["point_date"], float(current_point["value_pct"])) if current_point else None
+    if spec.kind == "growth":
+        # Nobody has grown on the starting assessment: the line runs from 0% there to the target.
+        start = (spec.pre_to, 0.0) if spec.pre_to is not None else None
+    elif base.used_pct is not None and base.date is not None:
+        start = (base.date, base.used_pct)
+    elif len(valued):
+        start = (valued.iloc[0]["point_date"], float(valued.iloc[0]["value_pct"]))
+    else:
+        start = None
+    tgt = (spec.target_date, target) if spec.target_date is not None and target is not None else None
+    status, expected = decide_status(spec.kind, start, tgt, current, today)
+    more = (more_students_needed(spec.kind, int(current_point["n_measured"]), int(current_point["n_meeting"]), target)
+            if current_point else None)
+    cohort = int(_run(con, "goal_cohort_size", {"goal_id": goal_id}).iat[0, 0]) if fixed else None
+    trajectory = pd.DataFrame(
+        [{"date": start[0], "pct": start[1]}, {"date": tgt[0], "pct": tgt[1]}] if start and tgt else [],
+        columns=["date", "pct"],
+    )
+    return Progress(goal_id=goal_id, spec=spec, metric=metric_label(spec), baseline=base, target_pct=target,
+                    points=points, start=start, current=current, current_point=current_point,
+                    expected_pct=expected, status=status, more_needed=more, cohort_size=cohort,
+                    trajectory=trajectory)
+
+
+def get_spec(con: duckdb.DuckDBPyConnection, goal_id: int) -> GoalSpec:
+    """The stored definition of one goal (KeyError if there is none)."""
+    df = _run(con, "goal_row", {"goal_id": goal_id})
+    if df.empty:
+        raise KeyError(f"There is no goal number {goal_id}.")
+    return spec_from_row(df.iloc[0].to_dict())
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, goal_id: int, today: dt.date | None = None) -> Progress:
+    """Progress of one stored goal."""
+    return evaluate_spec(con, get_spec(con, goal_id), goal_id=goal_id, today=today)
+
+
+def nearest_students(con: duckdb.DuckDBPyConnection, goal_id: int | None, spec: GoalSpec | None = None,
+                     limit: int = NEAREST_LIMIT, today: dt.date | None = None) -> pd.DataFrame:
+    """Students at the latest point who do not yet meet the bar, closest to it first (real names; label them)."""
+    spec = spec or get_spec(con, goal_id)
+    prog = evaluate_spec(con, spec, goal_id=goal_id, today=today)
+    if prog.current_point is None:
+        return pd.DataFrame(columns=["student_id", "first_name", "last_name", "score_pct", "gap_pts"])
+    fixed = spec.cohort == "fixed" and goal_id is not None
+    params = _scope_params(spec, fixed=fixed, goal_id=goal_id)
+    params.update(date_from=_progress_start(spec), date_to=spec.target_date, bucket=spec.bucket,
+                  point=prog.current_point["point"], limit=int(limit),
+                  pre_from=spec.pre_from, pre_to=spec.pre_to)
+    name = "goal_nearest_growth" if spec.kind == "growth" else "goal_nearest_proficiency"
+    return _run(con, name, params)
+
+
+def describe_scope(spec: GoalSpec, teacher_names: dict[str, str] | None = None) -> str:
+    """The goal's scope in words, e.g. "Grade 3 · ELA · English learners"."""
+    parts = []
+    if spec.school:
+        parts.append(spec.school)
+    if spec.grade_level:
+        parts.append(f"Grade {spec.grade_level}")
+    if spec.teacher_id:
+        parts.append((teacher_names or {}).get(spec.teacher_id, spec.teacher_id))
+    if spec.subject:
+        parts.append(spec.subject)
+    if spec.standard_code:
+        parts.append(f"standard {spec.standard_code}")
+    if spec.subgroup:
+        parts.append(SUBGROUPS.get(spec.subgroup, spec.subgroup))
+    return " · ".join(parts) or "All students"
+
+
+def describe_measure(spec: GoalSpec) -> str:
+    """How the goal is measured, in one sentence (shown on the page next to every goal)."""
+    kind = f"{spec.assessment_kind} assessments" if spec.assessment_kind else "all assessments"
+    pts = "one point per assessment date" if spec.bucket == "date" else "one point per month"
+    start = _progress_start(spec)
+    cohort = ("fixed cohort: the students measured at the baseline" if spec.cohort == "fixed"
+              else "rolling: whoever is in scope at each point")
+    text = (f"{metric_label(spec)} on {kind}, {pts}, from {_d(start)} to {_d(spec.target_date)}; "
+            f"baseline window {_d(spec.baseline_from)} to {_d(spec.baseline_to)}")
+    if spec.kind == "growth":
+        text += (f" (growth from {_d(spec.baseline_pre_from)}–{_d(spec.baseline_pre_to)}); growth counted from the "
+                 f"starting window {_d(spec.pre_from)} to {_d(spec.pre_to)}")
+    return text + f"; {cohort}."
+
+
+def _d(value) -> str:
+    return "?" if value is None else pd.Timestamp(value).strftime("%d %b %Y")
+
+
+def _num(v: float) -> str:
+    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
+
+
+def _r(v: float | None) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), 1)
+
+
+def goal_level_of(spec: GoalSpec) -> str:
+    """A sensible default level for a scope: individual for a teacher, team for a grade, else school."""
+    if spec.teacher_id:
+        return "individual"
+    if spec.grade_level:
+        return "team"
+    return "school"
+
+
+def summarize(prog: Progress) -> dict:
+    """One JSON-ready row for a goal (what `cli goals list --json` prints and the principal table shows)."""
+    s = prog.spec
+    cp = prog.current_point
+    return {
+        "goal_id": prog.goal_id,
+        "title": s.title,
+        "kind": s.kind,
+        "metric": prog.metric,
+        "level": s.level,
+        "owner": s.owner,
+        "parent_goal_id": s.parent_goal_id,
+        "scope": describe_scope(s),
+        "cohort": s.cohort,
+        "baseline_pct": _r(prog.baseline.used_pct),
+        "baseline_from_data_pct": _r(prog.baseline.data_pct),
+        "baseline_overridden": prog.baseline.overridden,
+        "baseline_date": prog.baseline.date.isoformat() if prog.baseline.date else None,
+        "current_pct": _r(prog.current[1]) if prog.current else None,
+        "current_date": prog.current[0].isoformat() if prog.current else None,
+        "expected_pct": _r(prog.expected_pct),
+        "target_pct": _r(prog.target_pct),
+        "reduce_by_pct": _r(s.reduce_by_pct),
+        "target_date": s.target_date.isoformat() if s.target_date else None,
+        "status": prog.status,
+        "more_students_needed": prog.more_needed,
+        "n_measured": int(cp["n_measured"]) if cp else 0,
+        "n_expected": int(cp["n_expected"]) if cp else 0,
+        "points": int((prog.points["n_measured"] > 0).sum()),
+    }
+
+
+def all_progress(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> list[Progress]:
+    """Progress of every stored goal, each goal followed by the goals aligned under it."""
+    rows = _run(con, "goal_rows", {})
+    progs = [evaluate_spec(con, spec_from_row(row), goal_id=int(row["goal_id"]), today=today)
+             for row in rows.to_dict("records")]
+    by_id = {p.goal_id: p for p in progs}
+    order = _aligned_order([{"goal_id": p.goal_id, "parent_goal_id": p.spec.parent_goal_id} for p in progs])
+    return [by_id[g["goal_id"]] for g in order]
+
+
+def list_goals(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> list[dict]:
+    """Every goal with baseline, current value, target and status (percentages 0-100), parents first."""
+    out = [summarize(p) for p in all_progress(con, today)]
+    titles = {g["goal_id"]: g["title"] for g in out}
+    depth = {g["goal_id"]: g["depth"] for g in _aligned_order([dict(g) for g in out])}
+    for g in out:
+        g["parent_title"] = titles.get(g["parent_goal_id"])
+        g["depth"] = depth[g["goal_id"]]
+    return out
+
+
+def _aligned_order(goals: list[dict]) -> list[dict]:
+    """Depth-first order: each goal followed by the goals aligned under it; depth added."""
+    children: dict = {}
+    ids = {g["goal_id"] for g in goals}
+    for g in goals:
+        parent = g["parent_goal_id"] if g["parent_goal_id"] in ids else None
+        children.setdefault(parent, []).append(g)
+    out, seen = [], set()
+
+    def walk(parent, depth):
+        for g in children.get(parent, []):
+            if g["goal_id"] in seen:
+                continue
+            seen.add(g["goal_id"])
+            g["depth"] = depth
+            out.append(g)
+            walk(g["goal_id"], depth + 1)
+
+    walk(None, 0)
+    for g in goals:  # anything left (a loop in stored data) still shows
+        if g["goal_id"] not in seen:
+            g["depth"] = 0
+            out.append(g)
+    return out
+
+
+def history(con: duckdb.DuckDBPyConnection, goal_id: int) -> pd.DataFrame:
+    """The change history of one goal, newest first."""
+    return _run(con, "goal_history", {"goal_id": goal_id})
+
+
+def goal_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Values the goal form offers for school, grade, subject, kind, teacher and standard."""
+    df = _run(con, "goal_scope_options", {})
+    out = {}
+    for fld in ("school", "grade", "subject", "kind", "teacher", "standard"):
+        vals = sorted(df.loc[df["field"] == fld, "value"].dropna().astype(str).unique())
+        if fld == "grade":
+            vals.sort(key=lambda g: (-1 if g == "PK" else 0 if g == "K" else int(g) if g.isdigit() else 99, g))
+        out[fld] = vals
+    return out
+
+
+# --- feasibility ---------------------------------------------------------------------------------
+
+@dataclass
+class Feasibility:
+    """The planned change next to the changes similar groups achieved in the data."""
+
+    planned: float | None
+    unit: str
+    n_compared: int
+    median: float | None
+    p90: float | None
+    best: float | None
+    share_reaching: float | None
+    verdict: str
+    comparisons: pd.DataFrame
+
+
+def feasibility(con: duckdb.DuckDBPyConnection, spec: GoalSpec, baseline_pct: float | None = None,
+                goal_id: int | None = None) -> Feasibility:
+    """Compare the planned gain with gains similar groups achieved over a similar span.
+
+    Similar groups: every school x grade measured on the same kind of assessment in the same subject
+    (and standard), with points as the goal's (each date or month). For proficiency goals the
+    comparison is the change in % proficient between two of a group's points whose distance in days is
+    within max(25%, 45 days) of the goal's span (baseline date to target date), e.g. fall to fall for a
+    one-year goal; for a relative reduction the planned change is the fall in the failure rate, the same
+    points. For growth goals it is the % of students who grew by N points over such a span, next to the target.
+    """
+    if baseline_pct is None:
+        baseline_pct = compute_baseline(con, spec).used_pct
+    target = target_value(spec, baseline_pct)
+    anchor = spec.pre_to if spec.kind == "growth" else (spec.baseline_to or spec.baseline_from)
+    empty = pd.DataFrame()
+    if anchor is None or spec.target_date is None or target is None:
+        return Feasibility(None, "points", 0, None, None, None, None, "Not enough definition to compare yet.", empty)
+    span = max((spec.target_date - anchor).days, 1)
+    tol = max(int(round(span * 0.25)), 45)
+    lo, hi = max(span - tol, 1), span + tol
+    params = {"kind": spec.assessment_kind, "subject": spec.subject, "standard": spec.standard_code,
+              "bucket": spec.bucket, "min_n": FEASIBILITY_MIN_N, "lo": lo, "hi": hi,
+              "growth_points": float(spec.growth_points or 0)}
+    if spec.kind == "growth":
+        comp = _run(con, "goal_similar_growth", params)
+        values = comp["pct"].astype(float) if len(comp) else pd.Series(dtype=float)
+        planned, unit = float(target), "% of students growing"
+    else:
+        series = _run(con, "goal_similar_proficiency", params)
+        rows = []
+        for (school, grade), grp in series.groupby(["school", "grade_level"], sort=True):
+            grp = grp.sort_values("point")
+            pts = list(grp.itertuples(index=False))
+            for i, p1 in enumerate(pts):
+                for p2 in pts[i + 1:]:
+                    days = (pd.Timestamp(p2.point) - pd.Timestamp(p1.point)).days
+                    if lo <= days <= hi:
+                        rows.append({"school": school, "grade_level": grade, "from": p1.point_date,
+                                     "to": p2.point_date, "days": days, "from_pct": p1.pct, "to_pct": p2.pct,
+                                     "gain": p2.pct - p1.pct})
+        comp = pd.DataFrame(rows)
+        values = comp["gain"].astype(float) if len(comp) else pd.Series(dtype=float)
+        if baseline_pct is None:
+            return Feasibility(None, "points", len(values), None, None, None, None,
+                               "No baseline yet, so there is no planned gain to compare.", comp)
+        # Proficiency gain in points; for a failure-rate goal the same change seen from the other side.
+        planned = (target - baseline_pct) * direction(spec.kind)
+        unit = "points of % proficient"
+    if len(values) == 0:
+        return Feasibility(planned, unit, 0, None, None, None, None,
+                           "No similar group in the data was measured over a similar span to compare with.", comp)
+    med, p90, best = float(values.median()), float(values.quantile(0.9)), float(values.max())
+    share = float((values >= planned - EPS).mean() * 100)
+    what = "reached" if spec.kind == "growth" else "gained"
+    if spec.kind != "growth" and planned <= EPS:
+        verdict = "No gain planned: the target is at or below the baseline."
+    elif planned <= med + EPS:
+        verdict = f"Realistic: at or below what the typical similar group {what} (median {_signed(med, spec)})."
+    elif planned <= p90 + EPS:
+        verdict = (f"Ambitious but done before: {share:.0f}% of similar groups {what} this much or more "
+                   f"(median {_signed(med, spec)}).")
+    elif planned <= best + EPS:
+        verdict = (f"Stretch: only {share:.0f}% of similar groups {what} this much "
+                   f"(best {_signed(best, spec)}).")
+    else:
+        verdict = f"Beyond anything in the data: the best similar group {what} {_signed(best, spec)}."
+    return Feasibility(planned, unit, len(values), med, p90, best, share, verdict, comp)
+
+
+def _signed(v: float, spec: GoalSpec) -> str:
+    return f"{v:.0f}%" if spec.kind == "growth" else f"{v:+.1f} points"
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+def _fmt_value(v) -> str | None:
+    v = _clean(v)
+    if v is None:
+        return None
+    if isinstance(v, float):
+        return _num(v)
+    if isinstance(v, (dt.date, pd.Timestamp)):
+        return pd.Timestamp(v).date().isoformat()
+    return str(v)
+
+
+def _snapshot_cohort(con: duckdb.DuckDBPyConnection, goal_id: int, spec: GoalSpec) -> int:
+    """Store the fixed cohort: students measured at the baseline (growth: at the starting window)."""
+    con.execute("DELETE FROM goal_cohort WHERE goal_id = ?", [goal_id])
+    params = _scope_params(spec, fixed=False, goal_id=goal_id)
+    if spec.kind == "growth":
+        if spec.pre_from is None or spec.pre_to is None:
+            return 0
+        # Only the starting window matters; the later window is empty on purpose.
+        params.update(pre_from=spec.pre_from, pre_to=spec.pre_to, date_from=dt.date(1, 1, 1),
+                      date_to=dt.date(1, 1, 1), bucket="window")
+        students = _run(con, "goal_cohort_students_growth", params, direct=True)
+    else:
+        if spec.baseline_from is None or spec.baseline_to is None:
+            return 0
+        params.update(date_from=spec.baseline_from, date_to=spec.baseline_to, bucket="window")
+        students = _run(con, "goal_cohort_students_proficiency", params, direct=True)
+    if len(students):
+        con.register("_goal_cohort_frame", students.assign(goal_id=goal_id)[["goal_id", "student_id"]])
+        try:
+            con.execute("INSERT INTO goal_cohort SELECT goal_id, student_id FROM _goal_cohort_frame")
+        finally:
+            con.unregister("_goal_cohort_frame")
+    return len(students)
+
+
+def _record(con, goal_id: int, action: str, changed_by: str | None, field_name: str | None = None,
+            old=None, new=None, reason: str | None = None) -> None:
+    con.execute(
+        "INSERT INTO goal_history (history_id, goal_id, changed_by, action, field, old_value, new_value, reason) "
+        "VALUES (nextval('goal_history_seq'), ?, ?, ?, ?, ?, ?, ?)",
+        [goal_id, _clean(changed_by), action, field_name, _fmt_value(old), _fmt_value(new), _clean(reason)],
+    )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, spec: GoalSpec, changed_by: str | None, import_id: int | None,
+            reason: str | None) -> int:
+    """Insert a goal (no transaction of its own) and return its id."""
+    goal_id = int(con.execute("SELECT nextval('goal_seq')").fetchone()[0])
+    values = {k: _clean(v) for k, v in asdict(spec).items()}
+    cols = ["goal_id", *SPEC_FIELDS, "import_id"]
+    con.execute(
+        f"INSERT INTO goals ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+        [goal_id, *(values[k] for k in SPEC_FIELDS), import_id],
+    )
+    _record(con, goal_id, "created", changed_by, reason=reason)
+    if spec.baseline_override is not None:
+        _record(con, goal_id, "baseline overridden", changed_by, "baseline_override", None,
+                spec.baseline_override, spec.baseline_override_reason)
+    if spec.cohort == "fixed":
+        n = _snapshot_cohort(con, goal_id, spec)
+        _record(con, goal_id, "cohort fixed", changed_by, "cohort", None, f"{n} students")
+    return goal_id
+
+
+def create_goal(con: duckdb.DuckDBPyConnection, spec: GoalSpec, changed_by: str | None = None,
+                reason: str | None = None) -> int:
+    """Validate and store a new goal (with its fixed cohort, if any) in one transaction; return its id."""
+    errs = validate(con, spec)
+    if errs:
+        raise ValueError(" ".join(errs))
+    with store.transaction(con):
+        goal_id = _insert(con, spec, changed_by, None, reason)
+        store.bump_data_version(con)
+    return goal_id
+
+
+def update_goal(con: duckdb.DuckDBPyConnection, goal_id: int, changes: dict, changed_by: str | None = None,
+                reason: str | None = None) -> list[str]:
+    """Apply field changes to a goal, keeping one history row per changed field; return the changed fields."""
+    old = get_spec(con, goal_id)
+    unknown = set(changes) - set(SPEC_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown goal fields: {', '.join(sorted(unknown))}")
+    merged = spec_from_row({**asdict(old), **changes})
+    errs = validate(con, merged, goal_id=goal_id)
+    if errs:
+        raise ValueError(" ".join(errs))
+    before, after = asdict(old), asdict(merged)
+    changed = [k for k in SPEC_FIELDS if _fmt_value(before[k]) != _fmt_value(after[k])]
+    if not changed:
+        return []
+    with store.transaction(con):
+        sets = ", ".join(f"{k} = ?" for k in changed)
+        con.execute(f"UPDATE goals SET {sets}, updated_at = current_timestamp WHERE goal_id = ?",
+                    [_clean(after[k]) for k in changed] + [goal_id])
+        for k in changed:
+            why = merged.baseline_override_reason if k == "baseline_override" and not reason else reason
+            _record(con, goal_id, "edited", changed_by, k, before[k], after[k], why)
+        cohort_inputs = {"cohort", "baseline_from", "baseline_to", "pre_from", "pre_to", "school", "grade_level",
+                         "teacher_id", "subject", "standard_code", "subgroup", "assessment_kind"}
+        if merged.cohort == "fixed" and (old.cohort != "fixed" or cohort_inputs & set(changed)):
+            n = _snapshot_cohort(con, goal_id, merged)
+            _record(con, goal_id, "cohort fixed", changed_by, "cohort", None, f"{n} students", reason)
+        elif merged.cohort != "fixed" and old.cohort == "fixed":
+            con.execute("DELETE FROM goal_cohort WHERE goal_id = ?", [goal_id])
+        store.bump_data_version(con)
+    return changed
+
+
+def delete_goal(con: duckdb.DuckDBPyConnection, goal_id: int) -> None:
+    """Remove a goal, its cohort and history; goals aligned under it move up to its parent."""
+    spec = get_spec(con, goal_id)
+    with store.transaction(con):
+        con.execute("UPDATE goals SET parent_goal_id = ? WHERE parent_goal_id = ?", [spec.parent_goal_id, goal_id])
+        for table in ("goal_cohort", "goal_history", "goals"):
+            con.execute(f"DELETE FROM {table} WHERE goal_id = ?", [goal_id])
+        store.bump_data_version(con)
+
+
+def _undo_goals(con: duckdb.DuckDBPyConnection, import_id: int) -> None:
+    """Undo hook: goals an import (the demo) created go with it, with their cohorts and history."""
+    ids = [r[0] for r in con.execute("SELECT goal_id FROM goals WHERE import_id = ?", [import_id]).fetchall()]
+    if not ids:
+        return
+    con.execute("UPDATE goals SET parent_goal_id = NULL WHERE parent_goal_id IN (SELECT unnest(?::INTEGER[])) "
+                "AND coalesce(import_id, -1) <> ?", [ids, import_id])
+    for table in ("goal_cohort", "goal_history", "goals"):
+        con.execute(f"DELETE FROM {table} WHERE goal_id IN (SELECT unnest(?::INTEGER[]))", [ids])
+
+
+store.UNDO_HOOKS.append(_undo_goals)
+
+
+# --- demo goals ----------------------------------------------------------------------------------
+
+def _demo_baseline(con, spec: GoalSpec) -> float | None:
+    """Baseline computed on `con` itself (inside the demo's transaction)."""
+    params = _scope_params(spec, fixed=False, goal_id=None)
+    params.update(date_from=spec.baseline_from, date_to=spec.baseline_to, bucket="window")
+    if spec.kind == "growth":
+        params.update(pre_from=spec.baseline_pre_from, pre_to=spec.baseline_pre_to)
+        df = _run(con, "goal_points_growth", params, direct=True)
+    else:
+        df = _run(con, "goal_points_proficiency", params, direct=True)
+    df = _finish_points(df, spec.kind)
+    df = df[df["n_measured"] > 0]
+    return float(df["value_pct"].iloc[0]) if len(df) else None
+
+
+def demo_goal_specs(frames: dict[str, pd.DataFrame]) -> list[GoalSpec]:
+    """The demo school's goals: a school goal with team and individual goals aligned under it."""
+    schools = sorted(frames["students"]["school"].dropna().unique())
+    school = schools[0] if len(schools) > 1 else None
+    first_teacher = sorted(frames["teachers"]["teacher_id"])
+    grade4_math = next((t for t in first_teacher if t[3:4] == "4"), first_teacher[0])
+    d = dt.date
+    return [
+        GoalSpec(
+            title="School: more students meeting the ELA standard on the end-of-year benchmark",
+            kind="raise_proficiency", level="school", owner="Principal", school=school, subject="ELA",
+            assessment_kind="benchmark", baseline_from=d(2026, 4, 1), baseline_to=d(2026, 4, 30),
+            measure_from=d(2027, 4, 1), target_date=d(2027, 5, 28), target_pct=None,
+            notes="Measured on the spring benchmark only, so the points compare like with like.",
+        ),
+        GoalSpec(
+            title="Grade 3 ELA: from last spring's % proficient to 85% on the EOY benchmark",
+            kind="raise_proficiency", level="team", owner="Grade 3 team", school=school, grade_level="3",
+            subject="ELA", assessment_kind="benchmark", baseline_from=d(2026, 4, 1), baseline_to=d(2026, 4, 30),
+            measure_from=d(2026, 12, 1), target_date=d(2027, 5, 28), target_pct=85.0,
+        ),
+        GoalSpec(
+            title="Grade 4 Math: cut the share not meeting the standard on CFAs by 30%",
+            kind="reduce_failure", level="team", owner="Grade 4 team", school=school, grade_level="4",
+            subject="Math", assessment_kind="formative", bucket="month", baseline_from=d(2026, 8, 1),
+            baseline_to=d(2026, 9, 30), measure_from=d(2026, 10, 1), target_date=d(2027, 5, 28),
+            reduce_by_pct=30.0,
+        ),
+        GoalSpec(
+            title="Grade 3 Math: 80% proficient on monthly CFAs by May",
+            kind="raise_proficiency", level="team", owner="Grade 3 team", school=school, grade_level="3",
+            subject="Math", assessment_kind="formative", bucket="month", baseline_from=d(2026, 8, 1),
+            baseline_to=d(2026, 9, 30), measure_from=d(2026, 10, 1), target_date=d(2027, 5, 28),
+            target_pct=80.0,
+        ),
+        GoalSpec(
+            title="Grade 3 ELA: 85% proficient on monthly CFAs by May",
+            kind="raise_proficiency", level="team", owner="Grade 3 team", school=school, grade_level="3",
+            subject="ELA", assessment_kind="formative", bucket="month", baseline_from=d(2026, 8, 1),
+            baseline_to=d(2026, 9, 30), measure_from=d(2026, 10, 1), target_date=d(2027, 5, 28),
+            target_pct=85.0,
+        ),
+        GoalSpec(
+            title="Grade 4 ELA: 60% of students grow 10+ points from the fall to the spring benchmark (2025-26)",
+            kind="growth", level="team", owner="Grade 4 team", school=school, grade_level="4", subject="ELA",
+            assessment_kind="benchmark", growth_points=10.0, baseline_from=d(2025, 4, 1), baseline_to=d(2025, 4, 30),
+            baseline_pre_from=d(2024, 9, 1), baseline_pre_to=d(2024, 9, 30), baseline_override=45.0,
+            baseline_override_reason="2024-25 results are not in PLC Lens; figure from last year's data report.",
+            pre_from=d(2025, 9, 1), pre_to=d(2025, 9, 30), measure_from=d(2025, 10, 1),
+            target_date=d(2026, 5, 29), target_pct=60.0, cohort="fixed",
+        ),
+        GoalSpec(
+            title="My class: 85% proficient on Grade 4 Math CFAs (fixed cohort)",
+            kind="raise_proficiency", level="individual", owner=grade4_math, school=school, grade_level="4",
+            teacher_id=grade4_math, subject="Math", assessment_kind="formative", bucket="month",
+            baseline_from=d(2026, 8, 1), baseline_to=d(2026, 9, 30), measure_from=d(2026, 10, 1),
+            target_date=d(2027, 5, 28), target_pct=85.0, cohort="fixed",
+        ),
+    ]
+
+
+def _demo_goals(con: duckdb.DuckDBPyConnection, import_id: int, frames: dict[str, pd.DataFrame]) -> None:
+    """demo.EXTRAS hook: store the demo goals (school goal first, team and individual goals under it)."""
+    specs = demo_goal_specs(frames)
+    ids: list[int] = []
+    school_goal = grade4_math_goal = None
+    for spec in specs:
+        if spec.level == "school" and spec.target_pct is None:
+            # The school goal aims 5 points above last spring, whatever the generated data gave.
+            base = _demo_baseline(con, spec)
+            spec.target_pct = float(min(100, round((base if base is not None else 70) + 5)))
+        if spec.level == "team":
+            spec.parent_goal_id = school_goal
+        elif spec.level == "individual":
+            spec.parent_goal_id = grade4_math_goal or school_goal
+        goal_id = _insert(con, spec, "demo", import_id, "Demo goal")
+        ids.append(goal_id)
+        if spec.level == "school" and school_goal is None:
+            school_goal = goal_id
+        if spec.level == "team" and spec.grade_level == "4" and spec.subject == "Math":
+            grade4_math_goal = goal_id
+
+
+demo.EXTRAS.append(_demo_goals)
