@@ -291,6 +291,232 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        30,
+        "vendor formats: scale-score results with vendor levels (lib/formats/scale.py)",
+        # A scale-score result (NWEA MAP RIT, i-Ready, Star, Canvas outcome rollups) is a score on the
+        # vendor's scale plus the vendor's own level words, not points. "Proficient" comes from an
+        # editable mapping (scale_levels: a level word decides; scale_rules: else a percentile or
+        # score cut). The core score views expose each such result as earned 1/0 of possible 1 and
+        # these assessments get proficiency_cut 1.0, so every page that compares score >= cut works
+        # unchanged; v_scale_scores keeps the scale score and level for pages that show levels.
+        [
+            """CREATE TABLE IF NOT EXISTS scores (
+                assessment_id VARCHAR NOT NULL,
+                student_id VARCHAR NOT NULL,
+                standard_code VARCHAR,          -- NULL: the overall result
+                scale_score DOUBLE,
+                percentile DOUBLE,
+                vendor_level VARCHAR,           -- the vendor's words: placement, benchmark category, adjective
+                projected_level VARCHAR,        -- a projected state-test level, when the file has one
+                proficient_given BOOLEAN,       -- set only when the file itself says (Canvas mastery points)
+                tested_on DATE,
+                vendor VARCHAR NOT NULL,        -- nwea_map | iready | star | canvas
+                vendor_test_id VARCHAR,         -- the vendor's id of the test event (pairs a standards file)
+                import_id INTEGER NOT NULL
+            )""",
+            """CREATE TABLE IF NOT EXISTS scores_replaced (
+                assessment_id VARCHAR NOT NULL,
+                student_id VARCHAR NOT NULL,
+                standard_code VARCHAR,
+                scale_score DOUBLE,
+                percentile DOUBLE,
+                vendor_level VARCHAR,
+                projected_level VARCHAR,
+                proficient_given BOOLEAN,
+                tested_on DATE,
+                vendor VARCHAR NOT NULL,
+                vendor_test_id VARCHAR,
+                import_id INTEGER NOT NULL,
+                replaced_by INTEGER NOT NULL
+            )""",
+            "CREATE INDEX IF NOT EXISTS scores_assessment ON scores (assessment_id, student_id)",
+            "CREATE INDEX IF NOT EXISTS scores_import ON scores (import_id)",
+            """CREATE TABLE IF NOT EXISTS scale_assessments (
+                assessment_id VARCHAR PRIMARY KEY,
+                vendor VARCHAR NOT NULL,
+                scale_name VARCHAR,
+                import_id INTEGER
+            )""",
+            # scope: 'overall' | 'standard' | 'projected'; level is the lower-cased vendor word.
+            """CREATE TABLE IF NOT EXISTS scale_levels (
+                vendor VARCHAR NOT NULL,
+                scope VARCHAR NOT NULL,
+                level VARCHAR NOT NULL,
+                label VARCHAR,
+                proficient BOOLEAN NOT NULL,
+                rank INTEGER,
+                PRIMARY KEY (vendor, scope, level)
+            )""",
+            """CREATE TABLE IF NOT EXISTS scale_rules (
+                vendor VARCHAR NOT NULL,
+                scope VARCHAR NOT NULL,
+                percentile_cut DOUBLE,           -- proficient when percentile >= this (no level word decided)
+                score_cut DOUBLE,                -- ... else when scale_score >= this
+                prefer_projected BOOLEAN DEFAULT FALSE,  -- a mapped projected level decides first
+                overall_share DOUBLE,            -- standards-only results: proficient overall at this share
+                note VARCHAR,
+                PRIMARY KEY (vendor, scope)
+            )""",
+            """INSERT INTO scale_levels VALUES
+                ('nwea_map', 'standard', 'lo', 'Lo', FALSE, 1), ('nwea_map', 'standard', 'low', 'Low', FALSE, 1),
+                ('nwea_map', 'standard', 'loavg', 'LoAvg', FALSE, 2), ('nwea_map', 'standard', 'avg', 'Avg', TRUE, 3),
+                ('nwea_map', 'standard', 'hiavg', 'HiAvg', TRUE, 4), ('nwea_map', 'standard', 'hi', 'Hi', TRUE, 5),
+                ('nwea_map', 'standard', 'high', 'High', TRUE, 5),
+                ('nwea_map', 'standard', 'below expectation', 'Below Expectation', FALSE, 1),
+                ('nwea_map', 'standard', 'approaching expectation', 'Approaching Expectation', FALSE, 2),
+                ('nwea_map', 'standard', 'meets expectation', 'Meets Expectation', TRUE, 3),
+                ('nwea_map', 'standard', 'exceeds expectation', 'Exceeds Expectation', TRUE, 4),
+                ('iready', 'overall', '3 or more grade levels below', '3 or More Grade Levels Below', FALSE, 1),
+                ('iready', 'overall', '2 grade levels below', '2 Grade Levels Below', FALSE, 2),
+                ('iready', 'overall', '1 grade level below', '1 Grade Level Below', FALSE, 3),
+                ('iready', 'overall', 'early on grade level', 'Early On Grade Level', TRUE, 4),
+                ('iready', 'overall', 'on grade level', 'On Grade Level', TRUE, 5),
+                ('iready', 'overall', 'mid or above grade level', 'Mid or Above Grade Level', TRUE, 6),
+                ('iready', 'overall', 'tested out', 'Tested Out', TRUE, 7),
+                ('iready', 'standard', '3 or more grade levels below', '3 or More Grade Levels Below', FALSE, 1),
+                ('iready', 'standard', '2 grade levels below', '2 Grade Levels Below', FALSE, 2),
+                ('iready', 'standard', '1 grade level below', '1 Grade Level Below', FALSE, 3),
+                ('iready', 'standard', 'early on grade level', 'Early On Grade Level', TRUE, 4),
+                ('iready', 'standard', 'on grade level', 'On Grade Level', TRUE, 5),
+                ('iready', 'standard', 'mid or above grade level', 'Mid or Above Grade Level', TRUE, 6),
+                ('iready', 'standard', 'tested out', 'Tested Out', TRUE, 7),
+                ('star', 'overall', 'urgent intervention', 'Urgent Intervention', FALSE, 1),
+                ('star', 'overall', 'intervention', 'Intervention', FALSE, 2),
+                ('star', 'overall', 'on watch', 'On Watch', FALSE, 3),
+                ('star', 'overall', 'at/above benchmark', 'At/Above Benchmark', TRUE, 4),
+                ('star', 'standard', 'not mastered', 'Not Mastered', FALSE, 1),
+                ('star', 'standard', 'beginning', 'Beginning', FALSE, 1),
+                ('star', 'standard', 'developing', 'Developing', FALSE, 2),
+                ('star', 'standard', 'approaching', 'Approaching', FALSE, 2),
+                ('star', 'standard', 'near mastery', 'Near Mastery', FALSE, 2),
+                ('star', 'standard', 'secure', 'Secure', TRUE, 3),
+                ('star', 'standard', 'mastered', 'Mastered', TRUE, 3),
+                ('star', 'standard', 'proficient', 'Proficient', TRUE, 3)
+            ON CONFLICT DO NOTHING""",
+            # Projected state-test levels (MAP ProjectedProficiencyLevel, i-Ready projections): used
+            # only where a rule prefers them, or when nothing else decides.
+            """INSERT INTO scale_levels
+            SELECT v.vendor, 'projected', p.level, p.label, p.proficient, p.rank
+            FROM (VALUES ('nwea_map'), ('iready')) v(vendor),
+                 (VALUES ('level 1', 'Level 1', FALSE, 1), ('level 2', 'Level 2', FALSE, 2),
+                         ('level 3', 'Level 3', TRUE, 3), ('level 4', 'Level 4', TRUE, 4),
+                         ('level 5', 'Level 5', TRUE, 5),
+                         ('not met', 'Not Met', FALSE, 1), ('nearly met', 'Nearly Met', FALSE, 2),
+                         ('met', 'Met', TRUE, 3), ('exceeded', 'Exceeded', TRUE, 4),
+                         ('below basic', 'Below Basic', FALSE, 1), ('basic', 'Basic', FALSE, 2),
+                         ('not proficient', 'Not Proficient', FALSE, 1),
+                         ('partially proficient', 'Partially Proficient', FALSE, 2),
+                         ('proficient', 'Proficient', TRUE, 3), ('advanced', 'Advanced', TRUE, 4),
+                         ('did not meet', 'Did Not Meet', FALSE, 1), ('approaches', 'Approaches', FALSE, 2),
+                         ('approaching', 'Approaching', FALSE, 2), ('meets', 'Meets', TRUE, 3),
+                         ('masters', 'Masters', TRUE, 4), ('exceeds', 'Exceeds', TRUE, 4),
+                         ('not on track', 'Not On Track', FALSE, 1), ('on track', 'On Track', TRUE, 3))
+                 p(level, label, proficient, rank)
+            ON CONFLICT DO NOTHING""",
+            """INSERT INTO scale_rules VALUES
+                ('nwea_map', 'overall', 50, NULL, FALSE, NULL,
+                 'MAP: proficient when the achievement percentile is 50 or more'),
+                ('nwea_map', 'standard', 50, NULL, FALSE, NULL,
+                 'MAP goal areas: Avg, HiAvg, Hi count as proficient; fluency domains by performance level'),
+                ('iready', 'overall', NULL, NULL, FALSE, NULL,
+                 'i-Ready: proficient when placed on grade level (Early On, Mid or Above)'),
+                ('iready', 'standard', NULL, NULL, FALSE, NULL, 'i-Ready domains: same placements'),
+                ('star', 'overall', 40, NULL, FALSE, NULL,
+                 'Star: proficient when At/Above Benchmark (percentile 40 or more when no category)'),
+                ('star', 'standard', NULL, 70, FALSE, NULL,
+                 'Star standards: by mastery level; else a mastery score of 70 or more'),
+                ('canvas', 'overall', NULL, NULL, FALSE, 0.8,
+                 'Canvas outcomes: proficient overall when 80% of the outcomes are at mastery')
+            ON CONFLICT DO NOTHING""",
+            """CREATE OR REPLACE VIEW v_scale_scores AS
+            SELECT s.assessment_id, s.student_id, s.standard_code, s.scale_score, s.percentile,
+                   s.vendor_level, s.projected_level, s.tested_on, s.vendor, s.vendor_test_id, s.import_id,
+                   coalesce(s.proficient_given,
+                            CASE WHEN r.prefer_projected THEN p.proficient END,
+                            m.proficient,
+                            CASE WHEN r.percentile_cut IS NOT NULL AND s.percentile IS NOT NULL
+                                 THEN s.percentile >= r.percentile_cut END,
+                            CASE WHEN r.score_cut IS NOT NULL AND s.scale_score IS NOT NULL
+                                 THEN s.scale_score >= r.score_cut END,
+                            p.proficient) AS proficient,
+                   m.rank AS level_rank
+            FROM scores s
+            LEFT JOIN scale_rules r
+              ON r.vendor = s.vendor AND r.scope = CASE WHEN s.standard_code IS NULL THEN 'overall' ELSE 'standard' END
+            LEFT JOIN scale_levels m
+              ON m.vendor = s.vendor AND m.scope = CASE WHEN s.standard_code IS NULL THEN 'overall' ELSE 'standard' END
+             AND m.level = lower(trim(s.vendor_level))
+            LEFT JOIN scale_levels p
+              ON p.vendor = s.vendor AND p.scope = 'projected' AND p.level = lower(trim(s.projected_level))""",
+            # The core views, as in migration 3, plus scale results as 1/0 of 1 (see above).
+            """CREATE OR REPLACE VIEW v_standard_scores AS
+            SELECT r.assessment_id, r.student_id, i.standard_code,
+                   sum(r.points_earned) AS earned, sum(i.points_possible) AS possible,
+                   sum(r.points_earned) / nullif(sum(i.points_possible), 0) AS score,
+                   count(*) AS n_items
+            FROM responses r JOIN items i USING (assessment_id, item)
+            WHERE i.standard_code IS NOT NULL
+            GROUP BY ALL
+            UNION ALL
+            SELECT assessment_id, student_id, standard_code,
+                   CAST(CASE WHEN proficient THEN 1 ELSE 0 END AS DOUBLE), CAST(1 AS DOUBLE),
+                   CAST(CASE WHEN proficient THEN 1 ELSE 0 END AS DOUBLE), CAST(1 AS BIGINT)
+            FROM v_scale_scores WHERE standard_code IS NOT NULL AND proficient IS NOT NULL""",
+            """CREATE OR REPLACE VIEW v_overall_scores AS
+            SELECT r.assessment_id, r.student_id,
+                   sum(r.points_earned) AS earned, sum(i.points_possible) AS possible,
+                   sum(r.points_earned) / nullif(sum(i.points_possible), 0) AS score,
+                   count(*) AS n_items
+            FROM responses r JOIN items i USING (assessment_id, item)
+            GROUP BY ALL
+            UNION ALL
+            SELECT assessment_id, student_id,
+                   CAST(CASE WHEN proficient THEN 1 ELSE 0 END AS DOUBLE), CAST(1 AS DOUBLE),
+                   CAST(CASE WHEN proficient THEN 1 ELSE 0 END AS DOUBLE), CAST(1 AS BIGINT)
+            FROM v_scale_scores WHERE standard_code IS NULL AND proficient IS NOT NULL
+            UNION ALL
+            -- Standards-only scale results (Canvas outcomes, a Star standards file on its own):
+            -- proficient overall when at least overall_share (default 0.8) of the standards are.
+            SELECT v.assessment_id, v.student_id,
+                   CAST(CASE WHEN avg(CASE WHEN v.proficient THEN 1 ELSE 0 END)
+                                  >= coalesce(any_value(r.overall_share), 0.8) THEN 1 ELSE 0 END AS DOUBLE),
+                   CAST(1 AS DOUBLE),
+                   CAST(CASE WHEN avg(CASE WHEN v.proficient THEN 1 ELSE 0 END)
+                                  >= coalesce(any_value(r.overall_share), 0.8) THEN 1 ELSE 0 END AS DOUBLE),
+                   count(*)
+            FROM v_scale_scores v
+            LEFT JOIN scale_rules r ON r.vendor = v.vendor AND r.scope = 'overall'
+            WHERE v.standard_code IS NOT NULL AND v.proficient IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM scores o WHERE o.assessment_id = v.assessment_id
+                              AND o.student_id = v.student_id AND o.standard_code IS NULL)
+            GROUP BY v.assessment_id, v.student_id""",
+            # As in migration 3; takers now include scale-score results.
+            """CREATE OR REPLACE VIEW v_assessment_roster AS
+            WITH expected AS (
+                SELECT a.assessment_id, e.student_id, s.section_id, s.teacher_id
+                FROM assessments a
+                JOIN sections s
+                  ON (a.subject IS NULL OR s.subject IS NULL OR lower(s.subject) = lower(a.subject))
+                 AND (a.grade_level IS NULL OR s.grade_level IS NULL OR s.grade_level = a.grade_level)
+                 AND (a.administered_on IS NULL OR s.starts_on IS NULL OR a.administered_on >= s.starts_on)
+                 AND (a.administered_on IS NULL OR s.ends_on IS NULL OR a.administered_on <= s.ends_on)
+                JOIN enrollments e ON e.section_id = s.section_id
+            ),
+            takers AS (SELECT DISTINCT assessment_id, student_id FROM responses
+                       UNION SELECT DISTINCT assessment_id, student_id FROM scores),
+            one_section AS (
+                SELECT assessment_id, student_id, min(section_id) AS section_id, min(teacher_id) AS teacher_id
+                FROM expected GROUP BY ALL
+            )
+            SELECT coalesce(o.assessment_id, t.assessment_id) AS assessment_id,
+                   coalesce(o.student_id, t.student_id) AS student_id,
+                   o.section_id, o.teacher_id,
+                   t.student_id IS NOT NULL AS assessed
+            FROM one_section o FULL OUTER JOIN takers t
+              ON o.assessment_id = t.assessment_id AND o.student_id = t.student_id""",
+        ],
+    ),
 ]
 
 # Tables whose rows an import brings (undo removes them by import_id).
