@@ -487,3 +487,68 @@ def standard_time_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixi
                  alt.Tooltip("pct_proficient:Q", title="% proficient", format=".0%"),
                  alt.Tooltip("proficient:Q", title="Proficient"), alt.Tooltip("students:Q", title="Students")])
     return (lines + pts).properties(height=300 if big else 260, width="container")
+
+
+# --- goals (issue 5) ----------------------------------------------------------------------------
+
+# One colour per goal status (Okabe-Ito): green met, blue on track, orange at risk, vermillion off track.
+GOAL_STATUS_COLORS = {"met": "#009E73", "on track": "#0072B2", "at risk": "#E69F00", "off track": "#D55E00",
+                      "not started": "#7F7F7F"}
+
+
+def goal_trajectory_chart(points: pd.DataFrame, trajectory: pd.DataFrame, target: tuple | None,
+                          status: str, baseline: tuple | None = None, reference_pct: float | None = None,
+                          metric: str = "% proficient", big: bool = False, height: int | None = None
+                          ) -> alt.TopLevelMixin:
+    """A goal's measurement points against the straight line from baseline to target.
+
+    `points`: point_date, value_pct (0-100), label, n_measured, n_expected (rows without a value are
+    skipped); `trajectory`: date, pct (two rows: start and target); `target` / `baseline`: (date, pct);
+    `reference_pct`: a horizontal dotted rule (a growth goal's last-period result).
+    """
+    s = _sizes(big)
+    color = GOAL_STATUS_COLORS.get(status, NEUTRAL_COLOR)
+    pts = points.dropna(subset=["value_pct"]).copy()
+    pts["date"] = pd.to_datetime(pts["point_date"])
+    pts["not_assessed"] = pts["n_expected"] - pts["n_measured"]
+    y_scale = alt.Scale(domain=[0, 100])
+    y = alt.Y("pct:Q", scale=y_scale, title=metric)
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=5))
+    layers = []
+    if not trajectory.empty:
+        line = trajectory.assign(date=pd.to_datetime(trajectory["date"]), what="Trajectory to the target")
+        layers.append(alt.Chart(line).mark_line(color=NEUTRAL_COLOR, strokeDash=[8, 5], strokeWidth=2).encode(
+            x=x, y=y, tooltip=[alt.Tooltip("what:N", title=""), alt.Tooltip("date:T", title="Date"),
+                               alt.Tooltip("pct:Q", title=metric, format=".1f")]))
+    if reference_pct is not None:
+        layers.append(alt.Chart(pd.DataFrame({"pct": [reference_pct], "what": ["Baseline (last period)"]}))
+                      .mark_rule(color=NEUTRAL_COLOR, strokeDash=[2, 3], strokeWidth=2)
+                      .encode(y=alt.Y("pct:Q", scale=y_scale), tooltip=["what:N", alt.Tooltip("pct:Q", format=".1f")]))
+    if baseline is not None and baseline[0] is not None and baseline[1] is not None:
+        b = pd.DataFrame({"date": [pd.Timestamp(baseline[0])], "pct": [baseline[1]], "what": ["Baseline"]})
+        layers.append(alt.Chart(b).mark_point(shape="circle", size=180 if big else 110, filled=False,
+                                              color="#000000", strokeWidth=2).encode(
+            x=x, y=y, tooltip=[alt.Tooltip("what:N", title=""), alt.Tooltip("date:T", title="Date"),
+                               alt.Tooltip("pct:Q", title=metric, format=".1f")]))
+    if target is not None and target[0] is not None and target[1] is not None:
+        t = pd.DataFrame({"date": [pd.Timestamp(target[0])], "pct": [target[1]],
+                          "text": [f"Target {target[1]:.0f}%"]})
+        layers.append(alt.Chart(t).mark_point(shape="diamond", size=260 if big else 170, filled=True,
+                                              color="#000000").encode(x=x, y=y))
+        layers.append(alt.Chart(t).mark_text(align="right", dx=-10, dy=-12, fontSize=s["text"] - 2,
+                                             fontWeight="bold").encode(x=x, y=y, text="text:N"))
+    if len(pts):
+        pts = pts.rename(columns={"value_pct": "pct"})
+        tips = [alt.Tooltip("label:N", title="Measured on"), alt.Tooltip("date:T", title="Date"),
+                alt.Tooltip("pct:Q", title=metric, format=".1f"),
+                alt.Tooltip("n_measured:Q", title="Students measured"),
+                alt.Tooltip("not_assessed:Q", title="Not assessed")]
+        layers.append(alt.Chart(pts).mark_line(color=color, strokeWidth=4 if big else 3).encode(x=x, y=y))
+        layers.append(alt.Chart(pts).mark_point(filled=True, size=200 if big else 120, color=color, opacity=1)
+                      .encode(x=x, y=y, tooltip=tips))
+        last = pts.tail(1).assign(text=lambda d: d["pct"].map(lambda v: f"{v:.0f}%"))
+        layers.append(alt.Chart(last).mark_text(align="left", dx=9, dy=-10, fontSize=s["text"], fontWeight="bold",
+                                                color=color).encode(x=x, y=y, text="text:N"))
+    if not layers:
+        layers.append(alt.Chart(pd.DataFrame({"date": [], "pct": []})).mark_point().encode(x=x, y=y))
+    return alt.layer(*layers).properties(height=height or (300 if big else 220), width="container")
