@@ -260,8 +260,44 @@ a AS (
       AND ($kind::VARCHAR IS NULL OR x.kind = $kind::VARCHAR)
       AND ($subject::VARCHAR IS NULL OR lower(x.subject) = lower($subject::VARCHAR))
       AND ($fixed::BOOLEAN OR $grade::VARCHAR IS NULL OR x.grade_level = $grade::VARCHAR)
-      AND ($standard::VARCHAR IS NULL OR EXISTS (
-            SELECT 1 FROM items i WHERE i.assessment_id = x.assessment_id AND i.standard_code = $standard::VARCHAR))
+      AND ($standard::VARCHAR IS NULL
+           OR EXISTS (SELECT 1 FROM items i WHERE i.assessment_id = x.assessment_id
+                      AND i.standard_code = $standard::VARCHAR)
+           OR EXISTS (SELECT 1 FROM scores c WHERE c.assessment_id = x.assessment_id
+                      AND c.standard_code = $standard::VARCHAR))
+)"""
+
+# Scores per student per assessment: item responses (earned / possible points), plus scale-score
+# results (vendor tests) as 1/0 of 1 point with proficiency_cut 1.0, the same rule as the core views
+# v_overall_scores / v_standard_scores (migration 30). Written out rather than read from those views
+# so the filter on the goal's assessments reaches the responses scan (a district has ~10M rows).
+_SCORED = """
+scale AS (
+    SELECT v.assessment_id, v.student_id, v.standard_code, v.proficient, v.vendor
+    FROM v_scale_scores v
+    WHERE v.assessment_id IN (SELECT assessment_id FROM a) AND v.proficient IS NOT NULL
+),
+scored AS (
+    SELECT r.assessment_id, r.student_id, sum(r.points_earned) AS earned, sum(i.points_possible) AS possible
+    FROM responses r JOIN items i USING (assessment_id, item)
+    WHERE r.assessment_id IN (SELECT assessment_id FROM a)
+      AND ($standard::VARCHAR IS NULL OR i.standard_code = $standard::VARCHAR)
+    GROUP BY ALL
+    UNION ALL
+    SELECT assessment_id, student_id, CASE WHEN proficient THEN 1.0 ELSE 0.0 END, 1.0
+    FROM scale
+    WHERE CASE WHEN $standard::VARCHAR IS NULL THEN standard_code IS NULL
+               ELSE standard_code = $standard::VARCHAR END
+    UNION ALL
+    -- Standards-only scale results: proficient overall when overall_share (default 0.8) of the standards are.
+    SELECT v.assessment_id, v.student_id,
+           CASE WHEN avg(CASE WHEN v.proficient THEN 1 ELSE 0 END) >= coalesce(any_value(r.overall_share), 0.8)
+                THEN 1.0 ELSE 0.0 END, 1.0
+    FROM scale v LEFT JOIN scale_rules r ON r.vendor = v.vendor AND r.scope = 'overall'
+    WHERE $standard::VARCHAR IS NULL AND v.standard_code IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM scale o WHERE o.assessment_id = v.assessment_id
+                      AND o.student_id = v.student_id AND o.standard_code IS NULL)
+    GROUP BY v.assessment_id, v.student_id
 )"""
 
 _COMMON_CTES = """
@@ -288,13 +324,7 @@ expected AS (
     WHERE NOT $fixed::BOOLEAN
       AND (NOT $use_scope::BOOLEAN OR e.student_id IN (SELECT student_id FROM scope))
 ),
-scored AS (
-    SELECT r.assessment_id, r.student_id, sum(r.points_earned) AS earned, sum(i.points_possible) AS possible
-    FROM responses r JOIN items i USING (assessment_id, item)
-    WHERE r.assessment_id IN (SELECT assessment_id FROM a)
-      AND ($standard::VARCHAR IS NULL OR i.standard_code = $standard::VARCHAR)
-    GROUP BY ALL
-),
+@@SCORED@@,
 takers AS (
     SELECT a.point, a.is_pre, a.assessment_id, a.administered_on, a.proficiency_cut,
            sc.student_id, sc.earned, sc.possible
@@ -303,7 +333,7 @@ takers AS (
       AND (NOT $use_scope::BOOLEAN OR sc.student_id IN (SELECT student_id FROM scope))
       AND ($fixed::BOOLEAN OR $teacher::VARCHAR IS NULL OR EXISTS (
             SELECT 1 FROM expected x WHERE x.assessment_id = sc.assessment_id AND x.student_id = sc.student_id))
-)"""
+)""".replace("@@SCORED@@", _SCORED.strip())
 
 _PROF_STUDENT_CTE = """
 per_student AS (
@@ -431,26 +461,20 @@ WITH a AS (
       AND ($kind::VARCHAR IS NULL OR kind = $kind::VARCHAR)
       AND ($subject::VARCHAR IS NULL OR lower(subject) = lower($subject::VARCHAR))
 ),
-sc AS (
-    SELECT r.assessment_id, r.student_id, sum(r.points_earned) AS earned, sum(i.points_possible) AS possible
-    FROM responses r JOIN items i USING (assessment_id, item)
-    WHERE r.assessment_id IN (SELECT assessment_id FROM a)
-      AND ($standard::VARCHAR IS NULL OR i.standard_code = $standard::VARCHAR)
-    GROUP BY ALL
-),
+@@SCORED@@,
 ps AS (
     SELECT coalesce(st.school, '') AS school, a.grade_level, a.point, sc.student_id,
            max(a.administered_on) AS last_on,
            CASE WHEN count(*) = 1 THEN max(sc.earned / sc.possible) >= max(a.proficiency_cut)
                 ELSE sum(sc.earned) >= sum(sc.possible * a.proficiency_cut) - 1e-9 END AS meeting
-    FROM sc JOIN a USING (assessment_id) LEFT JOIN students st USING (student_id)
+    FROM scored sc JOIN a USING (assessment_id) LEFT JOIN students st USING (student_id)
     WHERE sc.possible > 0
     GROUP BY ALL
 )
 SELECT school, grade_level, point, max(last_on) AS point_date, count(*) AS n,
        100.0 * count(*) FILTER (WHERE meeting) / count(*) AS pct
 FROM ps GROUP BY ALL HAVING count(*) >= $min_n::INTEGER
-ORDER BY school, grade_level, point""",
+ORDER BY school, grade_level, point""".replace("@@SCORED@@", _SCORED.strip()),
 )
 # Feasibility for growth: % of students improving >= N points between two points of the same kind
 # and subject whose distance in days is like the goal's span, per school x starting grade.
@@ -466,17 +490,11 @@ WITH a AS (
       AND ($kind::VARCHAR IS NULL OR kind = $kind::VARCHAR)
       AND ($subject::VARCHAR IS NULL OR lower(subject) = lower($subject::VARCHAR))
 ),
-sc AS (
-    SELECT r.assessment_id, r.student_id, sum(r.points_earned) AS earned, sum(i.points_possible) AS possible
-    FROM responses r JOIN items i USING (assessment_id, item)
-    WHERE r.assessment_id IN (SELECT assessment_id FROM a)
-      AND ($standard::VARCHAR IS NULL OR i.standard_code = $standard::VARCHAR)
-    GROUP BY ALL
-),
+@@SCORED@@,
 ps AS (
     SELECT coalesce(st.school, '') AS school, min(a.grade_level) AS grade_level, a.point, sc.student_id,
            max(a.administered_on) AS last_on, sum(sc.earned) / sum(sc.possible) AS score
-    FROM sc JOIN a USING (assessment_id) LEFT JOIN students st USING (student_id)
+    FROM scored sc JOIN a USING (assessment_id) LEFT JOIN students st USING (student_id)
     WHERE sc.possible > 0
     GROUP BY coalesce(st.school, ''), a.point, sc.student_id
 )
@@ -486,7 +504,7 @@ SELECT x.school, x.grade_level, x.point AS point_1, y.point AS point_2,
 FROM ps x JOIN ps y ON x.student_id = y.student_id AND y.point > x.point
  AND date_diff('day', x.point, y.point) BETWEEN $lo::INTEGER AND $hi::INTEGER
 GROUP BY ALL HAVING count(*) >= $min_n::INTEGER
-ORDER BY 1, 2, 3, 4""",
+ORDER BY 1, 2, 3, 4""".replace("@@SCORED@@", _SCORED.strip()),
 )
 
 queries.define("goal_parents", "SELECT goal_id, parent_goal_id FROM goals")

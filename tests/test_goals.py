@@ -503,3 +503,17 @@ def test_cli_goals_list_json(demo_db_file, tmp_path):
     for g in printed:
         assert {"title", "metric", "baseline_pct", "current_pct", "target_pct", "target_date", "status"} <= g.keys()
         assert g["status"] in goals.STATUSES
+
+
+def test_scale_score_results_count(con):
+    """Vendor scale-score results (no items) count as proficient or not, as in the core score views."""
+    add_students(con, ["S1", "S2", "S3", "S4"])
+    con.execute("INSERT INTO assessments VALUES ('STAR', 'Star Reading', 'ELA', '3', 'state', ?, 1.0, 1)", [D0])
+    for sid, level in (("S1", "At/Above Benchmark"), ("S2", "On Watch"), ("S3", "Intervention"),
+                       ("S4", "At/Above Benchmark")):
+        con.execute("INSERT INTO scores (assessment_id, student_id, vendor_level, vendor, import_id) "
+                    "VALUES ('STAR', ?, ?, 'star', 1)", [sid, level])
+    base = goals.compute_baseline(con, spec(assessment_kind="state"))
+    assert (base.n_measured, base.n_meeting, base.data_pct) == (4, 2, 50.0)
+    view = store.fetch_value(con, "SELECT 100 * avg((score >= 1.0)::INT) FROM v_overall_scores")
+    assert base.data_pct == pytest.approx(view)
