@@ -1,0 +1,300 @@
+"""The standards explorer for coaches: one or several standards across grades, teachers, assessments and time.
+
+A student's score on a standard in an assessment = earned / possible over the items aligned to it
+(v_standard_scores); proficient iff score >= that assessment's cut. "Where students stand" tables
+(by grade, by teacher, not yet proficient) use each student's most recent result on the standard
+in the chosen window, so a student counts once per standard. Item statistics use every student in
+the window (and school) who took the assessment: difficulty = mean(earned / possible),
+discrimination = corrected item-total correlation (item vs the rest of the test).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from lib import privacy, queries
+
+TOO_HARD = 0.30
+TOO_EASY = 0.95
+WEAK_DISCRIMINATION = 0.15
+
+# --- SQL building blocks ------------------------------------------------------------------------
+
+# The standards chosen, each student's score on them per assessment, filtered in SQL.
+_STD_SCORES = """
+chosen AS (SELECT unnest($codes::VARCHAR[]) AS standard_code),
+asm AS (
+    SELECT a.assessment_id, a.title, a.subject, a.grade_level, coalesce(a.kind, 'formative') AS kind,
+           a.administered_on, coalesce(a.proficiency_cut, 0.8) AS cut
+    FROM assessments a
+    WHERE ($grade IS NULL OR a.grade_level = $grade)
+      AND ($subject IS NULL OR lower(a.subject) = lower($subject))
+      AND ($date_from IS NULL OR a.administered_on >= $date_from)
+      AND ($date_to IS NULL OR a.administered_on <= $date_to)
+      AND a.assessment_id IN (SELECT DISTINCT assessment_id FROM items
+                              WHERE list_contains($codes::VARCHAR[], standard_code))
+),
+sc AS (
+    SELECT v.assessment_id, v.student_id, v.standard_code, v.score, v.earned, v.possible, v.n_items,
+           asm.title, asm.subject, asm.grade_level, asm.kind, asm.administered_on, asm.cut,
+           v.score >= asm.cut AS proficient,
+           r.teacher_id, st.school, st.first_name, st.last_name, st.grade_level AS student_grade
+    FROM v_standard_scores v
+    JOIN asm USING (assessment_id)
+    LEFT JOIN v_assessment_roster r ON r.assessment_id = v.assessment_id AND r.student_id = v.student_id
+    LEFT JOIN students st ON st.student_id = v.student_id
+    WHERE list_contains($codes::VARCHAR[], v.standard_code)
+      AND ($school IS NULL OR st.school = $school)
+      AND ($teacher IS NULL OR r.teacher_id = $teacher)
+),
+latest AS (
+    SELECT *,
+           count(*) OVER (PARTITION BY student_id, standard_code) AS attempts,
+           max(score) OVER (PARTITION BY student_id, standard_code) AS best_score,
+           count(*) FILTER (WHERE proficient) OVER (PARTITION BY student_id, standard_code) AS times_proficient
+    FROM sc
+    QUALIFY row_number() OVER (PARTITION BY student_id, standard_code
+                               ORDER BY administered_on DESC NULLS LAST, assessment_id DESC) = 1
+)"""
+
+_AGG = """count(*) AS students,
+       count(*) FILTER (WHERE proficient) AS proficient,
+       count(*) FILTER (WHERE proficient) / count(*) AS pct_proficient,
+       avg(score) AS mean_score"""
+
+# --- queries ------------------------------------------------------------------------------------
+
+queries.define(
+    "standards_search",
+    """WITH catalog AS (
+        SELECT code, subject, grade_level, description FROM standards
+        UNION ALL
+        SELECT i.standard_code, any_value(a.subject), any_value(a.grade_level), NULL
+        FROM items i JOIN assessments a USING (assessment_id)
+        WHERE i.standard_code IS NOT NULL AND i.standard_code NOT IN (SELECT code FROM standards)
+        GROUP BY i.standard_code
+    ),
+    use AS (
+        SELECT i.standard_code AS code, count(DISTINCT i.assessment_id) AS assessments, count(*) AS items,
+               max(a.administered_on) AS last_assessed
+        FROM items i JOIN assessments a USING (assessment_id)
+        WHERE i.standard_code IS NOT NULL
+        GROUP BY i.standard_code
+    ),
+    hits AS (
+        SELECT c.*, coalesce(u.assessments, 0) AS assessments, coalesce(u.items, 0) AS items, u.last_assessed,
+               lower(c.code || ' ' || coalesce(c.description, '') || ' ' || coalesce(c.subject, '')) AS haystack
+        FROM catalog c LEFT JOIN use u USING (code)
+        WHERE ($subject IS NULL OR lower(c.subject) = lower($subject))
+          AND ($grade IS NULL OR c.grade_level = $grade)
+    )
+    SELECT code, subject, grade_level, description, assessments, items, last_assessed,
+           CASE WHEN lower(code) = $exact THEN 0
+                WHEN starts_with(lower(code), $exact) THEN 1
+                ELSE 2 END AS rank
+    FROM hits
+    WHERE len(list_filter($words::VARCHAR[], lambda w: NOT contains(haystack, w))) = 0
+    ORDER BY rank, (assessments = 0), grade_order(grade_level), grade_level, code
+    LIMIT $limit""",
+)
+
+queries.define(
+    "standards_by_assessment",
+    f"""WITH {_STD_SCORES}
+    SELECT assessment_id, title, subject, grade_level, kind, administered_on, cut, standard_code,
+           {_AGG}, any_value(n_items) AS n_items
+    FROM sc GROUP BY ALL
+    ORDER BY administered_on, standard_code, grade_order(any_value(grade_level)), assessment_id""",
+)
+
+queries.define(
+    "standards_by_grade",
+    f"""WITH {_STD_SCORES}
+    SELECT grade_level, grade_order(grade_level) AS grade_rank, standard_code, {_AGG}
+    FROM latest GROUP BY ALL ORDER BY standard_code, grade_rank, grade_level""",
+)
+
+queries.define(
+    "standards_by_teacher",
+    f"""WITH {_STD_SCORES}
+    SELECT teacher_id, standard_code, {_AGG}
+    FROM latest GROUP BY ALL ORDER BY standard_code, teacher_id NULLS LAST""",
+)
+
+queries.define(
+    "standards_summary",
+    f"""WITH {_STD_SCORES}
+    SELECT l.standard_code, any_value(sd.description) AS description, {_AGG},
+           (SELECT count(DISTINCT assessment_id) FROM sc WHERE sc.standard_code = l.standard_code) AS assessments,
+           max(l.administered_on) AS last_assessed
+    FROM latest l LEFT JOIN standards sd ON sd.code = l.standard_code
+    GROUP BY l.standard_code ORDER BY l.standard_code""",
+)
+
+queries.define(
+    "standards_not_proficient",
+    f"""WITH {_STD_SCORES}
+    SELECT student_id, first_name, last_name, student_grade AS grade_level, teacher_id, standard_code,
+           score AS latest_score, title AS latest_assessment, administered_on AS latest_date, cut,
+           attempts, best_score, times_proficient
+    FROM latest
+    WHERE NOT proficient
+    ORDER BY standard_code, score, last_name, first_name, student_id""",
+)
+
+queries.define(
+    "standards_items",
+    """WITH its AS (
+        SELECT i.assessment_id, i.item, i.standard_code, i.points_possible, i.correct_response, i.position,
+               a.title, a.grade_level, a.administered_on, coalesce(a.kind, 'formative') AS kind
+        FROM items i JOIN assessments a USING (assessment_id)
+        WHERE list_contains($codes::VARCHAR[], i.standard_code)
+          AND ($grade IS NULL OR a.grade_level = $grade)
+          AND ($subject IS NULL OR lower(a.subject) = lower($subject))
+          AND ($date_from IS NULL OR a.administered_on >= $date_from)
+          AND ($date_to IS NULL OR a.administered_on <= $date_to)
+    ),
+    who AS (
+        SELECT DISTINCT r.assessment_id, r.student_id
+        FROM responses r LEFT JOIN students st USING (student_id)
+        WHERE r.assessment_id IN (SELECT DISTINCT assessment_id FROM its)
+          AND ($school IS NULL OR st.school = $school)
+    ),
+    tot AS (
+        SELECT r.assessment_id, r.student_id, sum(r.points_earned) AS total
+        FROM responses r JOIN who USING (assessment_id, student_id)
+        GROUP BY ALL
+    ),
+    ir AS (
+        SELECT its.*, r.student_id, r.points_earned, r.response, t.total - r.points_earned AS rest
+        FROM its JOIN responses r USING (assessment_id, item)
+        JOIN tot t ON t.assessment_id = r.assessment_id AND t.student_id = r.student_id
+    )
+    SELECT assessment_id, title, grade_level, kind, administered_on, item, standard_code, position,
+           points_possible, correct_response,
+           count(*) AS students,
+           avg(points_earned / nullif(points_possible, 0)) AS difficulty,
+           corr(points_earned, rest) AS discrimination,
+           mode(response) FILTER (WHERE points_earned < points_possible AND response IS NOT NULL) AS top_wrong,
+           count(response) AS with_response
+    FROM ir
+    GROUP BY ALL
+    ORDER BY administered_on, assessment_id, position NULLS LAST, item""",
+)
+
+queries.define(
+    "standards_item_wrong_share",
+    """WITH its AS (
+        SELECT i.assessment_id, i.item FROM items i JOIN assessments a USING (assessment_id)
+        WHERE list_contains($codes::VARCHAR[], i.standard_code)
+          AND ($grade IS NULL OR a.grade_level = $grade)
+          AND ($subject IS NULL OR lower(a.subject) = lower($subject))
+          AND ($date_from IS NULL OR a.administered_on >= $date_from)
+          AND ($date_to IS NULL OR a.administered_on <= $date_to)
+    )
+    SELECT r.assessment_id, r.item, r.response, count(*) AS chose
+    FROM responses r JOIN its USING (assessment_id, item)
+    LEFT JOIN students st USING (student_id)
+    WHERE r.response IS NOT NULL AND ($school IS NULL OR st.school = $school)
+    GROUP BY ALL""",
+)
+
+
+# --- public API ---------------------------------------------------------------------------------
+
+
+def _words(text: str | None) -> list[str]:
+    """Lower-case search words (every one must match the code, description or subject)."""
+    return [w for w in re.split(r"\s+", (text or "").strip().lower()) if w]
+
+
+def search(con: duckdb.DuckDBPyConnection, text: str | None = None, subject: str | None = None,
+           grade: str | None = None, limit: int = 200) -> pd.DataFrame:
+    """Standards whose code or description contains every word of `text`; exact and prefix code matches first."""
+    words = _words(text)
+    exact = (text or "").strip().lower()
+    return queries.run(con, "standards_search", words=words, exact=exact, subject=subject or None,
+                       grade=grade or None, limit=int(limit)).drop(columns=["rank"])
+
+
+def _params(codes, school=None, grade=None, subject=None, teacher=None, date_from=None, date_to=None) -> dict:
+    """The parameters every explorer query takes (None means no restriction)."""
+    return {"codes": [str(c) for c in codes], "school": school or None, "grade": grade or None,
+            "subject": subject or None, "teacher": teacher or None, "date_from": date_from, "date_to": date_to}
+
+
+def summary(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
+    """Per standard: students with a result, proficient now (latest result each), assessments, last date."""
+    return queries.run(con, "standards_summary", **_params(codes, **scope))
+
+
+def by_assessment(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
+    """Per assessment and standard: students, proficient, % proficient, mean score (a time series)."""
+    return queries.run(con, "standards_by_assessment", **_params(codes, **scope))
+
+
+def by_grade(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
+    """Per grade tested and standard: % proficient on each student's latest result."""
+    return queries.run(con, "standards_by_grade", **_params(codes, **scope))
+
+
+def by_teacher(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], min_n: int = privacy.MIN_GROUP_TEAM,
+               **scope) -> pd.DataFrame:
+    """Per teacher and standard: % proficient on each student's latest result; groups under min_n hidden."""
+    df = queries.run(con, "standards_by_teacher", **_params(codes, **scope))
+    if df.empty:
+        return df.assign(suppressed=pd.Series(dtype=bool))
+    out = privacy.suppress_small(df, "students", ["proficient", "pct_proficient", "mean_score"], min_n)
+    return out
+
+
+def not_yet_proficient(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
+    """Students whose most recent result on a standard is below the cut, lowest first, with attempts and best score."""
+    return queries.run(con, "standards_not_proficient", **_params(codes, **scope))
+
+
+def items(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], school=None, grade=None, subject=None,
+          date_from: dt.date | None = None, date_to: dt.date | None = None) -> pd.DataFrame:
+    """Items aligned to the standards: difficulty, discrimination, most common wrong answer and its share, flags."""
+    p = {"codes": [str(c) for c in codes], "school": school or None, "grade": grade or None,
+         "subject": subject or None, "date_from": date_from, "date_to": date_to}
+    df = queries.run(con, "standards_items", **p)
+    if df.empty:
+        return df.assign(top_wrong_share=pd.Series(dtype="float64"), synthetic=pd.Series(dtype=bool),
+                         flag=pd.Series(dtype=object))
+    df["discrimination"] = df["discrimination"].astype("float64").replace([np.inf, -np.inf], np.nan)
+    shares = queries.run(con, "standards_item_wrong_share", **p)
+    if not shares.empty:
+        totals = shares.groupby(["assessment_id", "item"])["chose"].sum().rename("answered")
+        shares = shares.join(totals, on=["assessment_id", "item"])
+        shares["share"] = shares["chose"] / shares["answered"]
+        df = df.merge(shares.rename(columns={"response": "top_wrong", "share": "top_wrong_share"})
+                      [["assessment_id", "item", "top_wrong", "top_wrong_share"]],
+                      on=["assessment_id", "item", "top_wrong"], how="left")
+    else:
+        df["top_wrong_share"] = np.nan
+    # Results loaded per standard (no items) become one item named after the standard (or "Total").
+    df["synthetic"] = (df["item"] == df["standard_code"]) | (df["item"] == "Total")
+    df["flag"] = [_flag(d, r, s) for d, r, s in zip(df["difficulty"], df["discrimination"], df["synthetic"])]
+    return df
+
+
+def _flag(difficulty: float, discrimination: float, synthetic: bool) -> str | None:
+    """Why an item deserves a look (None when it looks fine)."""
+    if synthetic:
+        return None
+    out = []
+    if pd.notna(discrimination) and discrimination < 0:
+        out.append("negative discrimination: check the key")
+    elif pd.notna(discrimination) and discrimination < WEAK_DISCRIMINATION:
+        out.append("weak discrimination")
+    if pd.notna(difficulty) and difficulty < TOO_HARD:
+        out.append("too hard")
+    if pd.notna(difficulty) and difficulty > TOO_EASY:
+        out.append("too easy")
+    return "; ".join(out) or None
