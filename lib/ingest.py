@@ -151,6 +151,10 @@ class Parsed:
     standards: pd.DataFrame | None = None
     problems: list[pd.DataFrame] = field(default_factory=list)  # columns _row, column, reason
     notes: list[str] = field(default_factory=list)
+    # Frames for tables a vendor module owns (e.g. "scores" for scale-score results, lib/formats),
+    # each with `_row`; filtered like the frames above and written by the EXTRA_WRITERS.
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    duplicates: int = 0  # exact duplicate rows a vendor parser merged (they load once)
 
 
 class FileError(Exception):
@@ -166,7 +170,7 @@ def _col(table: Table, fields: dict[str, int], name: str) -> pd.Series | None:
     pos = fields.get(name)
     if pos is None:
         return None
-    return table.data[pos].astype(object).fillna("").map(lambda v: str(v).strip())
+    return table.data[pos].astype("str").fillna("").str.strip()
 
 
 def _problem(rows: pd.Series, column: str | None, reasons) -> pd.DataFrame:
@@ -274,8 +278,8 @@ def _split_names(full: pd.Series) -> tuple[pd.Series, pd.Series]:
         if len(parts) == 1:
             return parts[0], None
         return " ".join(parts[:-1]), parts[-1]
-    pairs = full.map(one)
-    return pairs.map(lambda p: p[0]), pairs.map(lambda p: p[1])
+    uniq = {v: one(v) for v in full.unique()}
+    return full.map(lambda v: uniq[v][0]), full.map(lambda v: uniq[v][1])
 
 
 # --- layouts -------------------------------------------------------------------------------------
@@ -289,6 +293,7 @@ class Layout:
     detect: Callable[[Table, dict[str, int]], int]
     parse: Callable[[Table, dict[str, int], "Context"], Parsed]
     role: str = "data"  # "data", or "key" for item keys that pair with a wide results table
+    kind: str | None = None  # the imports.kind it records (roster, standards...); None: by name, else results
 
 
 @dataclass
@@ -308,6 +313,26 @@ def register(layout: Layout, first: bool = False) -> None:
         LAYOUTS.insert(0, layout)
     else:
         LAYOUTS.append(layout)
+
+
+@dataclass
+class Bundle:
+    """Tables that only make sense together (a OneRoster zip or folder, a MAP data-file zip).
+
+    `claim` picks, from every table of one prepare call, those the bundle understands; `parse` turns
+    them into one Parsed whose problem frames carry a `_table` column (the Table.name of the row).
+    """
+
+    name: str
+    label: str
+    claim: Callable[[list[Table]], list[Table]]
+    parse: Callable[[list[tuple[Table, dict[str, int]]], Context], Parsed]
+    kind: str = "results"
+
+
+BUNDLES: list[Bundle] = []
+# Writers for Parsed.extra frames: fn(con, parsed, import_id), run last inside the file's transaction.
+EXTRA_WRITERS: list[Callable] = []
 
 
 def _student_frame(table: Table, fields: dict[str, int], keep_rows: bool = True) -> pd.DataFrame:
@@ -443,7 +468,7 @@ def _parse_wide(table: Table, fields: dict[str, int], ctx: Context) -> Parsed:
     keyed = key.set_index("item")
     parts = []
     for pos, item in item_cols.items():
-        cell = table.data[pos].astype(object).fillna("").map(lambda v: str(v).strip())
+        cell = table.data[pos].astype("str").fillna("").str.strip()
         k = keyed.loc[item]
         k = k.iloc[0] if isinstance(k, pd.DataFrame) else k
         part = base.copy()
@@ -846,8 +871,12 @@ def validate_results(res: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame
         bad_rows.update(p["_row"].tolist())
     ok = res[~res["_row"].isin(bad_rows)].copy()
     # Assessment ids (title + subject + grade) before duplicate checks.
-    ok["assessment_id"] = [assessment_key(t, s, g) for t, s, g in
-                           zip(ok["assessment"], ok["subject"], _assessment_grade(ok))]
+    ok["grade_a"] = _assessment_grade(ok)
+    groups = ok.groupby(["assessment", "subject", "grade_a"], dropna=False, sort=False)
+    codes = groups.ngroup().to_numpy()
+    ids = np.array([assessment_key(t, None if pd.isna(s) else s, None if pd.isna(g) else g)
+                    for t, s, g in groups.size().index], dtype=object)
+    ok["assessment_id"] = ids[codes] if len(ok) else pd.Series(dtype=object)
     # Points possible must agree for an item across rows.
     first_pp = ok.groupby(["assessment_id", "item"], sort=False)["points_possible"].transform("first")
     first_row = ok.groupby(["assessment_id", "item"], sort=False)["_row"].transform("first")
@@ -935,7 +964,11 @@ class FilePlan:
     @property
     def rows_rejected(self) -> int:
         """Input rows that will not load."""
-        return int(self.rejects["row"].nunique()) if len(self.rejects) else 0
+        if not len(self.rejects):
+            return 0
+        if "table" in self.rejects:  # a bundle's rejects name their table: row 3 of two CSVs is two rows
+            return int(len(self.rejects.dropna(subset=["row"])[["table", "row"]].astype(str).drop_duplicates()))
+        return int(self.rejects["row"].nunique())
 
     @property
     def rows_ok(self) -> int:
@@ -1044,6 +1077,8 @@ def prepare(con: duckdb.DuckDBPyConnection, uploads: list[Upload],
                 if s > score:
                     best, score = layout, s
             tables.append((fp, t, fields, best, score))
+    # Bundles (a OneRoster zip or folder...) take the tables they understand and plan them together.
+    tables = _plan_bundles(tables)
     # A student table whose columns are the items of an uploaded key is wide results, not a roster.
     key_frames = [_key_items(t, f) for _, t, f, lay, _ in tables if lay is not None and lay.role == "key"]
     wide = next(lay for lay in LAYOUTS if lay.name == "wide")
@@ -1094,6 +1129,44 @@ def prepare(con: duckdb.DuckDBPyConnection, uploads: list[Upload],
     if progress:
         progress(0.5, "Checked every row")
     return Plan(plans)
+
+
+def _plan_bundles(tables: list) -> list:
+    """Plan the tables a registered Bundle claims as one unit; return the tables left for layouts.
+
+    The parsed content goes to the first claimed file; other files of the bundle (a folder uploaded
+    as separate files) load with it, like an item key with its results. Each table's rows and
+    rejects stay with its own file, and a reject names its table (several CSVs share row numbers).
+    """
+    for bundle in BUNDLES:
+        claimed = {id(t) for t in bundle.claim([t for _, t, *_ in tables])}
+        if not claimed:
+            continue
+        mine = [x for x in tables if id(x[1]) in claimed]
+        tables = [x for x in tables if id(x[1]) not in claimed]
+        lead = mine[0][0]
+        try:
+            parsed = bundle.parse([(t, f) for _, t, f, _, _ in mine], Context(stem=Path(lead.name).stem))
+        except FileError as exc:
+            parsed, lead.fatal, lead.fatal_column = None, str(exc), exc.column
+        for fp, t, fields, _, _ in mine:
+            fp.tables = fp.tables if t.name in fp.tables else [*fp.tables, t.name]
+            fp.header, fp.fields = fp.header or t.header, {**fields, **fp.fields}
+            fp.layout, fp.label = fp.layout or bundle.name, fp.label or bundle.label
+            fp.rows_total += len(t.rows) + len(t.problems)
+            probs = [p[p["_table"] == t.name].drop(columns="_table") for p in (parsed.problems if parsed else [])]
+            scratch = FilePlan(name=fp.name, sha256="")
+            _add_rejects(scratch, t, [p for p in probs if len(p)])
+            if len(scratch.rejects):
+                new = scratch.rejects.assign(table=t.name)
+                fp.rejects = pd.concat([fp.rejects, new], ignore_index=True) if len(fp.rejects) else new
+            if fp is not lead:
+                fp.paired_with = lead.name
+        if parsed is not None:
+            lead.notes += parsed.notes
+            lead.rows_duplicate += parsed.duplicates
+            lead.parsed = parsed if lead.parsed is None else _merge_parsed(lead.parsed, parsed)
+    return tables
 
 
 def _add_rejects(fp: FilePlan, t: Table, problems: list[pd.DataFrame]) -> None:
@@ -1164,6 +1237,10 @@ def _plan_table(fp: FilePlan, t: Table, fields: dict[str, int], layout: Layout |
             for p in problems:
                 bad.update(p["_row"].tolist())
             setattr(parsed, name, frame[~frame["_row"].isin(bad)])
+    if problems and parsed.extra:  # vendor frames drop rejected rows too (a row loads whole or not at all)
+        bad = set().union(*(p["_row"].tolist() for p in problems))
+        parsed.extra = {k: f[~f["_row"].isin(bad)] for k, f in parsed.extra.items()}
+    fp.rows_duplicate += parsed.duplicates
     _add_rejects(fp, t, problems)
     fp.notes += parsed.notes
     if fp.parsed is None:
@@ -1178,6 +1255,10 @@ def _merge_parsed(a: Parsed, b: Parsed) -> Parsed:
         fa, fb = getattr(a, name), getattr(b, name)
         frames = [f for f in (fa, fb) if f is not None]
         setattr(out, name, pd.concat(frames, ignore_index=True) if frames else None)
+    for key in dict.fromkeys([*a.extra, *b.extra]):
+        out.extra[key] = pd.concat([f for f in (a.extra.get(key), b.extra.get(key)) if f is not None],
+                                   ignore_index=True)
+    out.duplicates = a.duplicates + b.duplicates
     return out
 
 
@@ -1258,6 +1339,9 @@ def _commit_file(con, fp: FilePlan, strict: bool, step) -> FileResult:
 
 
 def _kind(fp: FilePlan) -> str:
+    declared = next((x.kind for x in [*LAYOUTS, *BUNDLES] if x.name == fp.layout and x.kind), None)
+    if declared:
+        return declared
     return {"attendance": "attendance", "students": "roster", "teachers": "roster", "sections": "roster",
             "enrollments": "roster", "item_key": "items", "standards": "standards"}.get(fp.layout or "", "results")
 
@@ -1314,15 +1398,19 @@ def _teacher_ids(con, names: pd.Series, ids: pd.Series | None = None) -> pd.Seri
     """Teacher ids for names: an existing teacher with the same name (any case) or id, else a slug."""
     known = store.fetch_df(con, "SELECT teacher_id, lower(name) AS lname FROM teachers")
     by_name = dict(zip(known["lname"], known["teacher_id"]))
-    out = []
-    for n, i in zip(names, ids if ids is not None else [None] * len(names)):
+
+    def one(n, i):
         if i is not None and not pd.isna(i) and str(i).strip():
-            out.append(str(i).strip())
-        elif n is None or pd.isna(n) or not str(n).strip():
-            out.append(None)
-        else:
-            out.append(by_name.get(str(n).strip().lower(), slug(str(n))))
-    return pd.Series(out, index=names.index, dtype=object)
+            return str(i).strip()
+        if n is None or pd.isna(n) or not str(n).strip():
+            return None
+        return by_name.get(str(n).strip().lower(), slug(str(n)))
+    frame = pd.DataFrame({"n": names.astype(object).to_numpy(),
+                          "i": ids.astype(object).to_numpy() if ids is not None else None})
+    groups = frame.groupby(["n", "i"], dropna=False, sort=False)
+    codes = groups.ngroup().to_numpy()
+    memo = np.array([one(n, i) for n, i in groups.size().index] + [None], dtype=object)
+    return pd.Series(memo[codes], index=names.index, dtype=object)
 
 
 def _write_sections(con, frame: pd.DataFrame, import_id: int, with_enrollments: bool) -> None:
@@ -1431,6 +1519,10 @@ def _write(con, parsed: Parsed, import_id: int, step) -> None:
             con.unregister("_att")
     if parsed.results is not None and len(parsed.results):
         _write_results(con, parsed.results, import_id, step)
+    if parsed.extra:
+        step(0.9, "Writing vendor results")
+        for writer in EXTRA_WRITERS:
+            writer(con, parsed, import_id)
 
 
 def _write_key_items(con, items: pd.DataFrame, import_id: int) -> None:
@@ -1510,7 +1602,9 @@ def _write_results(con, res: pd.DataFrame, import_id: int, step) -> None:
         _write_sections(con, sec, import_id, with_enrollments=True)
     step(0.8, f"Writing {len(r):,} responses")
     resp = r[["assessment_id", "student_id", "item", "points_earned", "response"]].copy()
-    resp["response"] = resp["response"].astype(object)
+    # Arrow-backed strings let DuckDB read the frame without touching Python objects.
+    resp = resp.astype({"assessment_id": "str", "student_id": "str", "item": "str", "response": "str",
+                        "points_earned": "float64"})
     resp["import_id"] = import_id
     con.register("_r", resp)
     try:
@@ -1534,6 +1628,10 @@ def import_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], strict
                  progress: Callable[[float, str], None] | None = None) -> list[FileResult]:
     """Import files from disk (what the command line does); unreadable paths become rejected results."""
     uploads, missing = [], []
+    # A folder (a OneRoster or MAP export unzipped) imports as the files in it, planned together.
+    paths = [f for p in paths for f in (sorted(x for x in Path(p).iterdir() if x.is_file()
+                                               and not x.name.startswith("."))
+                                        if Path(p).is_dir() else [p])]
     for p in paths:
         path = Path(p)
         try:

@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -58,6 +59,46 @@ class Table:
 def is_xlsx(data: bytes) -> bool:
     """XLSX files are zip archives."""
     return data[:4] == b"PK\x03\x04"
+
+
+def is_workbook(data: bytes) -> bool:
+    """A zip that is an Excel workbook (rather than a zip of CSVs such as a OneRoster bundle)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return any(n in ("xl/workbook.xml", "[Content_Types].xml") for n in z.namelist())
+    except zipfile.BadZipFile:
+        return True  # let the workbook reader report the damage
+
+
+def read_zip(data: bytes, name: str) -> list[Table]:
+    """One Table per CSV/TXT inside a zip (OneRoster bundle, NWEA data-file zip), sheet = member path."""
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise ReadError(f"{name}: cannot open this zip file ({exc})") from exc
+    tables = []
+    with z:
+        for info in sorted(z.infolist(), key=lambda i: i.filename):
+            member = info.filename
+            base = member.rsplit("/", 1)[-1]
+            if info.is_dir() or member.startswith("__MACOSX/") or base.startswith(".") \
+                    or not base.lower().endswith((".csv", ".txt", ".tsv")):
+                continue
+            raw = z.read(info)
+            if not raw.strip():
+                continue  # an empty member (e.g. a bundle's unused results.csv)
+            text, encoding = decode(raw, f"{name} [{member}]")
+            try:
+                t = read_csv_text(text, name, encoding)
+            except ReadError as exc:
+                if exc.unreadable:
+                    raise ReadError(f"{name} [{member}]: {exc}") from exc
+                continue
+            t.sheet = member
+            tables.append(t)
+    if not tables:
+        raise ReadError(f"{name}: the zip holds no CSV files", unreadable=False)
+    return tables
 
 
 def decode(data: bytes, name: str) -> tuple[str, str]:
@@ -114,6 +155,9 @@ def read_csv_text(text: str, name: str, encoding: str = "utf-8") -> Table:
         raise ReadError(f"{name}: the file is empty", unreadable=False)
     delim = sniff_delimiter(lines[start:start + 50])
     body = "\n".join(lines[start:])
+    fast = _read_fast(body, lines, start, delim, name, encoding)
+    if fast is not None:
+        return fast
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delim)
     try:
         header = next(reader)
@@ -150,8 +194,38 @@ def read_csv_text(text: str, name: str, encoding: str = "utf-8") -> Table:
             numbers.append(line_no)
     except csv.Error as exc:
         raise ReadError(f"{name}: row {start + reader.line_num}: cannot parse CSV ({exc})") from exc
-    data = pd.DataFrame(rows, columns=range(n), dtype=object) if rows else pd.DataFrame(columns=range(n))
+    data = pd.DataFrame(rows, columns=range(n), dtype="str") if rows else pd.DataFrame(columns=range(n), dtype="str")
     return Table(name, None, header, data, numbers, header_row, delim, encoding, problems)
+
+
+def _read_fast(body: str, lines: list[str], start: int, delim: str, name: str, encoding: str) -> Table | None:
+    """The C parser for well-formed files, used only when its row count provably maps rows to lines.
+
+    When every line after the header is a non-blank record (no quoted line breaks, no blank lines),
+    data row i is file line start + 2 + i. Anything else (or a row with too many cells) falls back
+    to the exact, slower reader.
+    """
+    body_lines = lines[start + 1:]
+    if not body_lines or any(not ln.strip() for ln in body_lines):
+        return None
+    try:
+        df = pd.read_csv(io.StringIO(body), sep=delim, dtype=str, keep_default_na=False, na_filter=False,
+                         skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, header=0)
+    except (pd.errors.ParserError, ValueError, csv.Error):
+        return None
+    if len(df) != len(body_lines):
+        return None
+    header = [str(h).strip() for h in next(csv.reader([lines[start]], delimiter=delim))]
+    while header and header[-1] == "":
+        header.pop()
+    if not header or len(header) != len(df.columns) and df.shape[1] < len(header):
+        return None
+    df = df.iloc[:, : len(header)]
+    if df.shape[1] < len(header):
+        return None
+    df.columns = range(len(header))
+    numbers = list(range(start + 2, start + 2 + len(df)))
+    return Table(name, None, header, df.astype("str"), numbers, start + 1, delim, encoding, [])
 
 
 def read_xlsx(data: bytes, name: str) -> list[Table]:
@@ -173,7 +247,7 @@ def read_xlsx(data: bytes, name: str) -> list[Table]:
         body = df.loc[df.index > header_pos].iloc[:, : len(header)]
         body = body[~(body == "").all(axis=1)]
         numbers = [int(i) + 1 for i in body.index]
-        body = body.reset_index(drop=True)
+        body = body.reset_index(drop=True).astype("str")
         body.columns = range(len(header))
         tables.append(Table(name, str(sheet) if len(sheets) > 1 else None, header, body, numbers,
                             int(header_pos) + 1, ",", "xlsx"))
@@ -195,10 +269,12 @@ def _cell_text(value) -> str:
 
 
 def read_tables(name: str, data: bytes) -> list[Table]:
-    """All tables in an uploaded file (one for a CSV, one per non-empty sheet for XLSX)."""
+    """All tables in an uploaded file (one for a CSV, one per non-empty sheet for XLSX, one per CSV in a zip)."""
     if not data or not data.strip():
         raise ReadError(f"{name}: the file is empty", unreadable=False)
     lower = name.lower()
+    if is_xlsx(data) and (lower.endswith(".zip") or not is_workbook(data)):
+        return read_zip(data, name)
     if is_xlsx(data):
         return read_xlsx(data, name)
     if lower.endswith((".xls",)) or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":

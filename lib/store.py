@@ -138,9 +138,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 item VARCHAR NOT NULL,
                 points_earned DOUBLE NOT NULL,
                 response VARCHAR,
-                import_id INTEGER NOT NULL,
-                PRIMARY KEY (assessment_id, student_id, item)
+                import_id INTEGER NOT NULL
             )""",
+            # No primary key on responses: the importer guarantees one row per (assessment, student,
+            # item) by validating duplicates and replacing earlier rows, and an ART index over
+            # millions of rows would cost more memory and load time than it saves (scans use zonemaps).
             # Responses a later import replaced; undoing that import puts them back.
             """CREATE TABLE IF NOT EXISTS responses_replaced (
                 assessment_id VARCHAR NOT NULL,
@@ -173,10 +175,9 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     ),
     (
         2,
-        "query indexes",
+        "settings",
         [
-            "CREATE INDEX IF NOT EXISTS responses_student ON responses (student_id)",
-            "CREATE INDEX IF NOT EXISTS responses_import ON responses (import_id)",
+            "CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR)",
         ],
     ),
     (
