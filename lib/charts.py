@@ -82,7 +82,6 @@ def standard_levels_chart(by_standard: pd.DataFrame, cut: float, big: bool = Fal
     data = pd.DataFrame(rows)
     s = _sizes(big)
     order = list(by_standard["label"])
-    height = max(90, (44 if big else 34) * len(order))
     y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=380))
     bars = alt.Chart(data).mark_bar(size=28 if big else 22).encode(
         x=alt.X("x:Q", title=f"← below the cut ({cut:.0%} of points)   |   students at or above the cut →",
@@ -102,9 +101,8 @@ def standard_levels_chart(by_standard: pd.DataFrame, cut: float, big: bool = Fal
     text = alt.Chart(labels).mark_text(align="left", dx=6, fontSize=s["text"], fontWeight="bold").encode(
         x="x:Q", y=alt.Y("label:N", sort=order), text="text:N")
     rule = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color=CUT_COLOR, strokeWidth=3).encode(x="x:Q")
-    return (bars + rule + text).properties(height=height, width="container",
-                                           title=alt.Title("% of students at or above the cut, by standard",
-                                                           subtitle="Bold number = % proficient"))
+    # A step per band (not a total height): Streamlit counts axes and legend inside a total height.
+    return (bars + rule + text).properties(height=alt.Step(52 if big else 40), width="container")
 
 
 def teacher_team_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:
@@ -133,8 +131,8 @@ def teacher_team_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin
     dots = base.mark_point(filled=True, size=260 if big else 160, opacity=1).encode(x="pct:Q")
     text = base.mark_text(align="left", dx=10, dy=0, fontSize=s["text"] - 2).encode(
         x="hi:Q", text=alt.Text("pct:Q", format=".0%"))
-    height = max(120, (70 if big else 52) * len(order))
-    return (lines + dots + text).properties(height=height, width="container")
+    # With yOffset the step is per sub-band (class, rest of team).
+    return (lines + dots + text).properties(height=alt.Step(30 if big else 24), width="container")
 
 
 def item_map_chart(items: pd.DataFrame, too_hard: float, too_easy: float, big: bool = False) -> alt.TopLevelMixin:
@@ -187,7 +185,7 @@ def growth_chart(summary: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:
     )
     text = alt.Chart(data[data["when"] == "Now"]).mark_text(dy=-16, fontSize=s["text"] - 2).encode(
         x="pct:Q", y=y, text=alt.Text("pct:Q", format=".0%"))
-    return (line + pts + text).properties(height=max(100, (56 if big else 44) * len(order)), width="container")
+    return (line + pts + text).properties(height=alt.Step(56 if big else 44), width="container")
 
 
 def history_heatmap(history: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:
@@ -210,7 +208,7 @@ def history_heatmap(history: pd.DataFrame, big: bool = False) -> alt.TopLevelMix
     text = base.mark_text(fontSize=s["text"] - 4).encode(
         text=alt.Text("pct:Q", format=".0%"),
         color=alt.condition("datum.level == 'Exceeds'", alt.value("#ffffff"), alt.value("#000000")))
-    return (rect + text).properties(height=max(120, (30 if big else 24) * len(order)), width="container")
+    return (rect + text).properties(height=alt.Step(30 if big else 24), width="container")
 
 
 def score_trend_chart(assessments: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:

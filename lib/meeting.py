@@ -520,3 +520,47 @@ def growth_summary(rows: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
             "slipped": int((bp & ~np_).sum()),
         })
     return pd.DataFrame(out, columns=cols)
+
+
+# --- display tables (plain pandas on already-aggregated rows) ------------------------------------
+
+def standard_axis_label(code: str, n_items: int) -> str:
+    """The by-standard label: code, item count, and a thin-evidence mark under 3 items."""
+    items = f"{n_items} item" + ("" if n_items == 1 else "s")
+    return f"{code} · {items}" + (" ⚠ thin" if n_items < THIN_EVIDENCE_ITEMS else "")
+
+
+def notable_differences(tv: pd.DataFrame) -> pd.DataFrame:
+    """The teacher-by-standard comparisons whose intervals do not overlap (higher first)."""
+    out = tv[tv["difference"].notna()].copy()
+    out["_o"] = (out["difference"] != "notably higher").astype(int)
+    return out.sort_values(["_o", "standard_code", "teacher_id"]).drop(columns="_o").reset_index(drop=True)
+
+
+def teacher_matrix(tv: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Teachers (rows) by standard (columns): "% (n)" with ▲/▼ for notable differences, "n<5" when hidden."""
+    if tv.empty:
+        return pd.DataFrame(columns=["Class"])
+
+    def cell(r) -> str:
+        if r["suppressed"]:
+            return f"hidden (<{privacy.MIN_GROUP_TEAM})" if r["n"] < privacy.MIN_GROUP_TEAM else "hidden (rest < 5)"
+        mark = {"notably higher": " ▲", "notably lower": " ▼"}.get(r["difference"], "")
+        return f"{r['pct']:.0%} of {int(r['n'])}{mark}"
+
+    t = tv.assign(cell=tv.apply(cell, axis=1), Class=tv["teacher_id"].map(lambda t: labels.get(t, t)))
+    codes = list(dict.fromkeys(tv["standard_code"]))
+    wide = t.pivot(index="Class", columns="standard_code", values="cell").reindex(columns=codes).reset_index()
+    wide.columns.name = None
+    return wide.fillna("")
+
+
+def distractor_matrix(dis: pd.DataFrame) -> pd.DataFrame:
+    """Items (rows) by answer chosen (columns): share of students, the key marked with ✓."""
+    if dis.empty:
+        return pd.DataFrame(columns=["item"])
+    d = dis.assign(cell=[("✓ " if k else "") + f"{s:.0%}" for k, s in zip(dis["is_key"], dis["share"])])
+    order = list(dict.fromkeys(d.sort_values(["position", "item"])["item"]))
+    wide = d.pivot(index="item", columns="response", values="cell").reindex(order).reset_index()
+    wide.columns.name = None
+    return wide.fillna("")

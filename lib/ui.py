@@ -67,13 +67,30 @@ def clear_caches() -> None:
 
 MEETING_CSS = """
 <style>
-html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
-[data-testid="stAppViewContainer"] { background: #ffffff; color: #000000; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
-[data-testid="stMetricValue"] { font-size: 3.2rem; font-weight: 700; color: #000000; }
-[data-testid="stMetricLabel"] p { font-size: 1.2rem; color: #000000; }
-h1 { font-size: 2.6rem !important; } h2 { font-size: 2.0rem !important; } h3 { font-size: 1.6rem !important; }
-[data-testid="stDataFrame"] { font-size: 1.1rem; }
+/* Meeting mode: read from the back of the room on a 1280x720 projector. Big type, black on white,
+   thicker rules, less chrome. */
+html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
+[data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #ffffff; color: #000000; }
+[data-testid="stHeader"] { background: #ffffff; }
+[data-testid="stDecoration"] { display: none; }
+.block-container { padding-top: 3rem; padding-left: 1.8rem; padding-right: 1.8rem; max-width: 100%; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.2rem; color: #000; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1.0rem !important;
+  color: #222 !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] div, [data-testid="stMetricValue"] p {
+  font-size: 3.4rem !important; font-weight: 800; color: #000000; line-height: 1.15; }
+[data-testid="stMetricLabel"] p { font-size: 1.15rem !important; color: #000000; font-weight: 600; }
+h1 { font-size: 2.3rem !important; color: #000 !important; }
+h2 { font-size: 1.9rem !important; color: #000 !important; }
+h3 { font-size: 1.55rem !important; color: #000 !important; }
+[data-testid="stTable"] table { font-size: 1.1rem; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { color: #000; padding: 0.35rem 0.6rem; }
+[data-testid="stExpander"] summary p { font-size: 1.15rem; font-weight: 600; }
+[data-testid="stTabs"] button p { font-size: 1.15rem; font-weight: 600; }
+[data-testid="stSelectbox"] div[data-baseweb="select"] { font-size: 1.1rem; }
+[data-testid="stAlert"] p { font-size: 1.15rem; }
+.plc-banner { background: #000; color: #fff; padding: 0.25rem 0.8rem; border-radius: 4px; display: inline-block;
+              font-weight: 700; font-size: 0.95rem; }
 </style>
 """
 
@@ -81,6 +98,18 @@ BASE_CSS = """
 <style>
 [data-testid="stMetricValue"] { font-size: 2.4rem; font-weight: 650; }
 .block-container { padding-top: 2.2rem; }
+</style>
+"""
+
+# Print-friendly: a browser's Print command drops the sidebar, header and buttons.
+PRINT_CSS = """
+<style>
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stDownloadButton"], [data-testid="stPageLink"], .stButton { display: none !important; }
+  .block-container { padding: 0 !important; max-width: 100% !important; }
+  [data-testid="stExpander"] details { border: none; }
+}
 </style>
 """
 
@@ -114,9 +143,11 @@ class Page:
 
 def setup(title: str, icon: str = "📊") -> Page:
     """Configure the page, the sidebar (meeting mode, demo banner) and return the page context."""
-    st.set_page_config(page_title=f"{title} · PLC Lens", page_icon=icon, layout="wide")
-    con = connection()
     meeting = meeting_mode()
+    # A projected meeting starts with the sidebar folded away: the room sees the page, not the menu.
+    st.set_page_config(page_title=f"{title} · PLC Lens", page_icon=icon, layout="wide",
+                       initial_sidebar_state="collapsed" if meeting else "auto")
+    con = connection()
     st.session_state.setdefault("meeting_name_style", "pseudonym")
     with st.sidebar:
         st.toggle("Meeting mode (hide names)", key="meeting_mode", on_change=_sync_meeting,
@@ -127,7 +158,7 @@ def setup(title: str, icon: str = "📊") -> Page:
     meeting = bool(st.session_state["meeting_mode"])
     if meeting and _query_param("meeting") is None:
         st.query_params["meeting"] = "1"
-    st.markdown(MEETING_CSS if meeting else BASE_CSS, unsafe_allow_html=True)
+    st.markdown((MEETING_CSS if meeting else BASE_CSS) + PRINT_CSS, unsafe_allow_html=True)
     if demo.loaded_demo(con) is not None:
         st.sidebar.info("Demo data: a generated school, not real students. Remove it on the Import page.",
                         icon="🧪")
@@ -250,3 +281,71 @@ def download_buttons(df: pd.DataFrame, name: str, key: str) -> None:
     c2.download_button("Download XLSX", exports.to_xlsx_bytes(df), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key}_xlsx")
+
+
+# --- links, charts and printable views shared by the pages ---------------------------------------
+
+STUDENT_PAGE = "pages/3_Student.py"
+
+
+def student_params(page: Page, student_id: str) -> dict:
+    """Link parameters that open a student's profile (an opaque token instead of the id in meeting mode)."""
+    from lib import profile
+
+    return link_params(student=profile.student_ref(str(student_id), page.meeting))
+
+
+def page_link(target: str, label: str, icon: str | None = None, query_params: dict | None = None) -> None:
+    """st.page_link that keeps the current filters, and degrades to plain text when the page is unknown.
+
+    (A page script run on its own, as AppTest.from_file("pages/x.py") does, has no page registry.)
+    """
+    from streamlit.errors import StreamlitPageNotFoundError
+
+    params = link_params() if query_params is None else query_params
+    try:
+        st.page_link(target, label=label, icon=icon, query_params=params)
+    except StreamlitPageNotFoundError:
+        st.caption(f"{label} (open it from the sidebar)")
+
+
+def student_link(page: Page, student_id: str, label: str, icon: str = "👤") -> None:
+    """A link to one student's profile that keeps the current filters and meeting mode."""
+    page_link(STUDENT_PAGE, label=label, icon=icon, query_params=student_params(page, student_id))
+
+
+def open_student(page: Page, student_id: str) -> None:
+    """Go to a student's profile now (for a button or a selection)."""
+    st.session_state["current_student"] = str(student_id)
+    st.switch_page(STUDENT_PAGE, query_params=student_params(page, student_id))
+
+
+def chart(page: Page, chart_obj, key: str | None = None) -> None:
+    """Show an Altair chart full width with readable fonts (bigger in meeting mode)."""
+    from lib import charts
+
+    st.altair_chart(charts.styled(chart_obj, page.meeting), width="stretch", key=key)
+
+
+def table(page: Page, df: pd.DataFrame, percent_cols: tuple[str, ...] = (), key: str | None = None,
+          **kwargs) -> None:
+    """A table readable on a projector: large static HTML in meeting mode, a sortable grid otherwise.
+
+    Columns in `percent_cols` hold fractions and show as whole percentages either way.
+    """
+    present = [c for c in percent_cols if c in df.columns]
+    if page.meeting:
+        fmt = {c: (lambda v: "" if pd.isna(v) else f"{v:.0%}") for c in present}
+        st.table(df.style.format(fmt, na_rep="").hide(axis="index"))
+        return
+    config = dict(kwargs.pop("column_config", None) or {})
+    for c in present:
+        config.setdefault(c, st.column_config.NumberColumn(c, format="percent"))
+    st.dataframe(df, width="stretch", hide_index=kwargs.pop("hide_index", True), column_config=config, key=key,
+                 **kwargs)
+
+
+def printable_download(html_text: str, name: str, key: str, label: str = "Printable view (HTML)") -> None:
+    """Offer a print-ready HTML page (open it and use the browser's Print command)."""
+    st.download_button(label, html_text.encode("utf-8"), file_name=f"{name}.html", mime="text/html", key=key,
+                       icon="🖨️")
