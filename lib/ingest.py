@@ -198,6 +198,11 @@ def _require(table: Table, fields: dict[str, int], needed: list[str | tuple[str,
 
 def parse_number(s: pd.Series) -> pd.Series:
     """Numbers from text ('3', '2.5', '85%', '1,234'); NaN where not a number."""
+    try:
+        # Clean numeric text converts in one vectorised cast; anything else goes the careful way.
+        return s.astype("float64")
+    except (ValueError, TypeError):
+        pass
     cleaned = s.str.replace("%", "", regex=False).str.replace(",", "", regex=False).str.strip()
     return pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce")
 
@@ -338,7 +343,7 @@ EXTRA_WRITERS: list[Callable] = []
 def _student_frame(table: Table, fields: dict[str, int], keep_rows: bool = True) -> pd.DataFrame:
     """Student attributes present in a table (id, names, grade, school, flags)."""
     out = pd.DataFrame({"_row": table.rows})
-    out["student_id"] = _col(table, fields, "student_id").to_numpy()
+    out["student_id"] = _col(table, fields, "student_id")
     first = _col(table, fields, "first_name")
     last = _col(table, fields, "last_name")
     full = _col(table, fields, "student_name")
@@ -346,18 +351,18 @@ def _student_frame(table: Table, fields: dict[str, int], keep_rows: bool = True)
         f2, l2 = _split_names(full)
         first = f2 if first is None else first
         last = l2 if last is None else last
-    out["first_name"] = first.to_numpy() if first is not None else None
-    out["last_name"] = last.to_numpy() if last is not None else None
+    out["first_name"] = first if first is not None else None
+    out["last_name"] = last if last is not None else None
     grade = _col(table, fields, "grade_level")
-    out["grade_level"] = normalise_grade(grade).to_numpy() if grade is not None else None
+    out["grade_level"] = normalise_grade(grade) if grade is not None else None
     school = _col(table, fields, "school")
-    out["school"] = school.to_numpy() if school is not None else None
+    out["school"] = school if school is not None else None
     for flag in ("ell", "iep", "frl"):
         s = _col(table, fields, flag)
-        out[flag] = parse_bool(s).to_numpy() if s is not None else None
+        out[flag] = parse_bool(s) if s is not None else None
     for attr in ("gender", "ethnicity"):
         s = _col(table, fields, attr)
-        out[attr] = s.to_numpy() if s is not None else None
+        out[attr] = s if s is not None else None
     for c in ("first_name", "last_name", "school", "gender", "ethnicity"):
         out[c] = out[c].replace("", None)
     return out
@@ -388,17 +393,17 @@ def _parse_long(table: Table, fields: dict[str, int], ctx: Context) -> Parsed:
     for f in ("teacher", "section", "subject", "assessment", "item", "standard", "response",
               "correct_response"):
         s = _col(table, fields, f)
-        res[f] = s.replace("", None).to_numpy() if s is not None else None
-    res["date_text"] = _col(table, fields, "date").to_numpy() if "date" in fields else ""
-    res["kind_text"] = _col(table, fields, "assessment_kind").to_numpy() if "assessment_kind" in fields else ""
-    res["cut_text"] = _col(table, fields, "proficiency_cut").to_numpy() if "proficiency_cut" in fields else ""
+        res[f] = s.replace("", None) if s is not None else None
+    res["date_text"] = _col(table, fields, "date") if "date" in fields else ""
+    res["kind_text"] = _col(table, fields, "assessment_kind") if "assessment_kind" in fields else ""
+    res["cut_text"] = _col(table, fields, "proficiency_cut") if "proficiency_cut" in fields else ""
     if "points_earned" in fields:
-        res["earned_text"] = _col(table, fields, "points_earned").to_numpy()
-        res["possible_text"] = _col(table, fields, "points_possible").to_numpy()
+        res["earned_text"] = _col(table, fields, "points_earned")
+        res["possible_text"] = _col(table, fields, "points_possible")
         res["earned_col"] = _header_name(table, fields, "points_earned")
         res["possible_col"] = _header_name(table, fields, "points_possible")
     else:
-        res["earned_text"] = _col(table, fields, "percent").str.replace("%", "", regex=False).to_numpy()
+        res["earned_text"] = _col(table, fields, "percent").str.replace("%", "", regex=False)
         res["possible_text"] = "100"
         res["earned_col"] = _header_name(table, fields, "percent")
         res["possible_col"] = _header_name(table, fields, "percent")
