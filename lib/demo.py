@@ -144,7 +144,7 @@ def generate(config: DemoConfig | None = None) -> dict[str, pd.DataFrame]:
 
     # Cohorts: one per grade in the latest year, plus the cohorts that have since left grade 5.
     n_years = len(cfg.years)
-    cohort_offsets = list(range(-(n_years - 1), len(GRADES)))  # grade index in the latest year
+    cohort_offsets = list(range(0, len(GRADES) + n_years - 1))  # grade index in the latest year (6 = left)
     per_cohort = cfg.students / len(GRADES)
     students = []
     sid = 0

@@ -323,3 +323,77 @@ def test_hostile_text_is_stored_literally(con):
     assert store.fetch_value(con, "SELECT first_name || ' ' || last_name FROM students") == evil
     assert store.fetch_value(con, "SELECT title FROM assessments") == "'; DELETE FROM responses;"
     assert store.fetch_value(con, "SELECT name FROM teachers") == '=HYPERLINK("x")'
+
+
+# --- mangled files never change stored data --------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.conftest import SHARED  # noqa: E402
+
+_GOOD = (HEADER + GOOD_ROWS).encode()
+
+
+@st.composite
+def mangled(draw):
+    """A good file with random bytes cut, inserted or replaced, or random bytes altogether."""
+    if draw(st.booleans()):
+        return draw(st.binary(max_size=400))
+    data = bytearray(_GOOD)
+    for _ in range(draw(st.integers(1, 6))):
+        pos = draw(st.integers(0, len(data)))
+        op = draw(st.sampled_from(["cut", "insert", "replace"]))
+        chunk = draw(st.binary(min_size=1, max_size=12))
+        if op == "cut":
+            del data[pos:pos + len(chunk)]
+        elif op == "insert":
+            data[pos:pos] = chunk
+        else:
+            data[pos:pos + len(chunk)] = chunk
+    return bytes(data)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=mangled())
+def test_mangled_files_never_raise_and_strict_never_changes_data(con, data):
+    before = store.data_snapshot(con)
+    plan = ingest.prepare(con, [upload("mangled.csv", data)])
+    fp = plan.files[0]
+    assert fp.rows_total == fp.rows_ok + fp.rows_rejected or fp.fatal or fp.unchanged
+    result = ingest.commit(con, plan, strict=True)[0]
+    if result.status != "loaded":
+        assert store.data_snapshot(con) == before
+    else:
+        assert result.rows_rejected == 0
+        # A loaded file put in exactly its rows; undo takes them out again.
+        store.undo_import(con, result.import_id)
+        assert store.data_snapshot(con) == before
+
+
+# --- real data nobody here wrote -------------------------------------------------------------------
+
+UCI = SHARED / "datasets" / "uci_student_performance" / "student-mat.csv"
+
+
+@pytest.mark.skipif(not UCI.exists(), reason=f"UCI Student Performance data not found at {UCI}")
+def test_uci_student_performance_converted_to_long_imports_exactly(con, tmp_path):
+    raw = pd.read_csv(UCI, sep=";")
+    raw["student_id"] = [f"UCI-MAT-{i + 1:03d}" for i in range(len(raw))]
+    long = raw.melt(id_vars=["student_id", "school", "sex"], value_vars=["G1", "G2", "G3"],
+                    var_name="assessment", value_name="points_earned")
+    long["points_possible"] = 20
+    long["assessment_kind"] = long["assessment"].map({"G1": "benchmark", "G2": "benchmark", "G3": "summative"})
+    long["proficiency_cut"] = 0.5
+    long["subject"] = "Mathematics"
+    path = tmp_path / "uci_mat_long.csv"
+    long.to_csv(path, index=False)
+    result = ingest.import_paths(con, [path])[0]
+    assert (result.status, result.rows_total, result.rows_loaded, result.rows_rejected) == \
+        ("loaded", 3 * 395, 3 * 395, 0)
+    c = store.counts(con)
+    assert (c["students"], c["assessments"], c["responses"]) == (395, 3, 1185)
+    passed = store.fetch_value(
+        con, "SELECT avg(CASE WHEN score >= 0.5 THEN 1.0 ELSE 0 END) FROM v_overall_scores o "
+             "JOIN assessments a USING (assessment_id) WHERE a.title = 'G3'")
+    assert round(passed * 100, 1) == round((raw["G3"] >= 10).mean() * 100, 1) == 67.1
