@@ -22,8 +22,10 @@ def wilson_interval(k: float, n: float, z: float = Z95) -> tuple[float, float]:
     denom = 1 + z2 / n
     centre = (p + z2 / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    # Clip float noise so the bounds stay inside [0, 1] (k = 0 or k = n give exactly 0 or 1).
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # k = 0 and k = n give exactly 0 and 1 in exact arithmetic; do not let float noise move them.
+    lo = 0.0 if k == 0 else max(0.0, centre - half)
+    hi = 1.0 if k == n else min(1.0, centre + half)
+    return (lo, hi)
 
 
 def wilson_arrays(k, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
@@ -38,6 +40,8 @@ def wilson_arrays(k, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
         half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
         lo = np.clip(centre - half, 0.0, 1.0)
         hi = np.clip(centre + half, 0.0, 1.0)
+    lo = np.where(k == 0, 0.0, lo)
+    hi = np.where(k == n, 1.0, hi)
     lo = np.where(n > 0, lo, np.nan)
     hi = np.where(n > 0, hi, np.nan)
     return lo, hi
