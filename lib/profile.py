@@ -166,7 +166,8 @@ def attendance_by_year(periods: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["school_year", "days_enrolled", "days_absent", "attendance_rate", "chronic"])
     y = periods.groupby("school_year", as_index=False)[["days_enrolled", "days_absent"]].sum()
     y["attendance_rate"] = 1 - y["days_absent"] / y["days_enrolled"].where(y["days_enrolled"] > 0)
-    y["chronic"] = (1 - y["attendance_rate"]) >= CHRONIC_ABSENCE
+    # Compare the absent share itself: 1 - rate would turn exactly 10% into 9.999...%.
+    y["chronic"] = (y["days_absent"] / y["days_enrolled"].where(y["days_enrolled"] > 0)) >= CHRONIC_ABSENCE
     y["school_year"] = y["school_year"].astype(int)
     return y.sort_values("school_year", ascending=False).reset_index(drop=True)
 
