@@ -14,9 +14,14 @@ Measurement point
     A goal is measured on every assessment matching its definition (assessment kind, subject, grade,
     standard) inside its measurement window. One *point* pools the matching assessments given on the
     same date (``bucket='date'``, the default: usually one assessment) or in the same calendar month
-    (``bucket='month'``, for weekly CFAs). Within a point each student counts once: proficient iff the
-    points they earned reach the cut applied to the points possible (sum earned >= sum cut x possible),
-    which for a single assessment is exactly score >= cut. The point's date is its last assessment date.
+    (``bucket='month'``, for weekly CFAs). Its value is the share of the point's results (student x
+    assessment) at or above each assessment's cut, so a point with one assessment is exactly its
+    % proficient and a month is the takers-weighted average of its checks, whatever their number
+    (pooling a student's checks first would make a month with three checks look worse than a month with
+    one). "Students measured" counts each student once. "N more students" is exact when each student
+    has one result in the point; otherwise it is per check (needed results / results per student).
+    A growth point compares each student's score (sum earned / sum possible over the point) with their
+    starting score. The point's date is its last assessment date.
 
 Baseline
     One point: every matching assessment in the baseline window pooled the same way (for growth: the
@@ -210,7 +215,7 @@ def validate(con: duckdb.DuckDBPyConnection | None, spec: GoalSpec, goal_id: int
             errs.append("An overridden baseline is a percentage between 0 and 100.")
         if not (spec.baseline_override_reason or "").strip():
             errs.append("Say why the baseline is overridden (the reason is kept with the goal).")
-    start = _progress_start(spec)
+    start = progress_start(spec)
     if spec.target_date is not None and start is not None and spec.target_date < start:
         errs.append("The target date is before measurement starts.")
     if spec.parent_goal_id is not None and con is not None:
@@ -236,7 +241,7 @@ def _parent_map(con: duckdb.DuckDBPyConnection) -> dict[int, int | None]:
     return {int(g): (None if pd.isna(p) else int(p)) for g, p in zip(df["goal_id"], df["parent_goal_id"])}
 
 
-def _progress_start(spec: GoalSpec) -> dt.date | None:
+def progress_start(spec: GoalSpec) -> dt.date | None:
     """First day a progress point may fall on: measure_from, else the day after the baseline/start window."""
     if spec.measure_from is not None:
         return spec.measure_from
@@ -337,13 +342,10 @@ takers AS (
 
 _PROF_STUDENT_CTE = """
 per_student AS (
-    -- One row per student per point; proficient iff earned reaches the cut applied to possible points
-    -- (for a single assessment exactly: score >= proficiency_cut).
-    SELECT point, student_id, max(administered_on) AS last_on, count(*) AS n_assessments,
-           sum(earned) AS earned, sum(possible) AS possible, sum(possible * proficiency_cut) AS cut_points,
-           CASE WHEN count(*) = 1 THEN max(earned / possible) >= max(proficiency_cut)
-                ELSE sum(earned) >= sum(possible * proficiency_cut) - 1e-9 END AS meeting
-    FROM takers GROUP BY point, student_id
+    -- One row per result (student x assessment) in a point: meeting iff score >= proficiency_cut.
+    SELECT point, student_id, assessment_id, administered_on, earned, possible, proficiency_cut,
+           earned / possible AS score, earned / possible >= proficiency_cut AS meeting
+    FROM takers
 )"""
 
 _GROWTH_STUDENT_CTE = """
@@ -367,10 +369,14 @@ _POINTS_SELECT = """
 pts AS (
     SELECT point, max(administered_on) AS point_date, count(*) AS n_assessments,
            CASE WHEN count(*) = 1 THEN min(title) ELSE count(*) || ' assessments' END AS label
-    FROM a WHERE NOT is_pre GROUP BY point
+    FROM a
+    WHERE NOT is_pre  -- only assessments someone in scope took or was expected to take
+      AND (assessment_id IN (SELECT assessment_id FROM takers) OR assessment_id IN (SELECT assessment_id FROM expected))
+    GROUP BY point
 ),
 meas AS (
-    SELECT point, count(*) AS n_measured, count(*) FILTER (WHERE meeting) AS n_meeting
+    SELECT point, count(DISTINCT student_id) AS n_measured, count(*) AS n_results,
+           count(*) FILTER (WHERE meeting) AS n_meeting
     FROM per_student GROUP BY point
 ),
 expected_n AS (
@@ -382,6 +388,7 @@ SELECT pts.point, pts.point_date, pts.label, pts.n_assessments,
        CASE WHEN $fixed::BOOLEAN THEN (SELECT count(*) FROM goal_cohort WHERE goal_id = $goal_id::INTEGER)
             ELSE coalesce(expected_n.n_expected, 0) END AS n_expected,
        coalesce(meas.n_measured, 0) AS n_measured,
+       coalesce(meas.n_results, 0) AS n_results,
        coalesce(meas.n_meeting, 0) AS n_meeting
 FROM pts LEFT JOIN meas USING (point) LEFT JOIN expected_n USING (point)
 WHERE coalesce(meas.n_measured, 0) > 0 OR (NOT $fixed::BOOLEAN AND coalesce(expected_n.n_expected, 0) > 0)
@@ -416,14 +423,19 @@ queries.define(
 )
 queries.define(
     "goal_nearest_proficiency",
-    _prefix(False) + """
-SELECT ps.student_id, s.first_name, s.last_name, ps.last_on AS assessed_on, ps.n_assessments,
-       100 * ps.earned / ps.possible AS score_pct, 100 * ps.cut_points / ps.possible AS cut_pct,
-       greatest(100 * (ps.cut_points - ps.earned) / ps.possible, 0) AS gap_pts,
-       greatest(ps.cut_points - ps.earned, 0) AS points_short
-FROM per_student ps LEFT JOIN students s USING (student_id)
-WHERE ps.point = $point::DATE AND NOT ps.meeting
-ORDER BY gap_pts, ps.student_id
+    _prefix(False) + """,
+closest AS (
+    -- Each student's result below the cut that came closest to it, in the point.
+    SELECT * FROM per_student WHERE point = $point::DATE AND NOT meeting
+    QUALIFY row_number() OVER (PARTITION BY student_id
+                               ORDER BY proficiency_cut - score, administered_on DESC, assessment_id) = 1
+)
+SELECT l.student_id, s.first_name, s.last_name, x.title AS assessment, l.administered_on AS assessed_on,
+       100 * l.score AS score_pct, 100 * l.proficiency_cut AS cut_pct,
+       greatest(100 * (l.proficiency_cut - l.score), 0) AS gap_pts,
+       greatest(l.proficiency_cut * l.possible - l.earned, 0) AS points_short
+FROM closest l LEFT JOIN students s USING (student_id) LEFT JOIN assessments x USING (assessment_id)
+ORDER BY gap_pts, l.student_id
 LIMIT $limit::INTEGER""",
 )
 queries.define(
@@ -463,17 +475,14 @@ WITH a AS (
 ),
 @@SCORED@@,
 ps AS (
-    SELECT coalesce(st.school, '') AS school, a.grade_level, a.point, sc.student_id,
-           max(a.administered_on) AS last_on,
-           CASE WHEN count(*) = 1 THEN max(sc.earned / sc.possible) >= max(a.proficiency_cut)
-                ELSE sum(sc.earned) >= sum(sc.possible * a.proficiency_cut) - 1e-9 END AS meeting
+    SELECT coalesce(st.school, '') AS school, a.grade_level, a.point, sc.student_id, a.administered_on,
+           sc.earned / sc.possible >= a.proficiency_cut AS meeting
     FROM scored sc JOIN a USING (assessment_id) LEFT JOIN students st USING (student_id)
     WHERE sc.possible > 0
-    GROUP BY ALL
 )
-SELECT school, grade_level, point, max(last_on) AS point_date, count(*) AS n,
+SELECT school, grade_level, point, max(administered_on) AS point_date, count(DISTINCT student_id) AS n,
        100.0 * count(*) FILTER (WHERE meeting) / count(*) AS pct
-FROM ps GROUP BY ALL HAVING count(*) >= $min_n::INTEGER
+FROM ps GROUP BY ALL HAVING count(DISTINCT student_id) >= $min_n::INTEGER
 ORDER BY school, grade_level, point""".replace("@@SCORED@@", _SCORED.strip()),
 )
 # Feasibility for growth: % of students improving >= N points between two points of the same kind
@@ -563,16 +572,16 @@ def _scope_params(spec: GoalSpec, *, fixed: bool, goal_id: int | None) -> dict:
 
 # --- measuring -----------------------------------------------------------------------------------
 
-POINT_COLUMNS = ["point", "point_date", "label", "n_assessments", "n_expected", "n_measured", "n_meeting",
-                 "value_pct"]
+POINT_COLUMNS = ["point", "point_date", "label", "n_assessments", "n_expected", "n_measured", "n_results",
+                 "n_meeting", "value_pct"]
 
 
 def _finish_points(df: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Add the metric value (0-100) to raw point counts; None where nobody was measured."""
     out = df.copy()
-    for c in ("n_assessments", "n_expected", "n_measured", "n_meeting"):
+    for c in ("n_assessments", "n_expected", "n_measured", "n_results", "n_meeting"):
         out[c] = out[c].astype("int64")
-    meeting_pct = np.where(out["n_measured"] > 0, 100.0 * out["n_meeting"] / out["n_measured"].clip(lower=1), np.nan)
+    meeting_pct = np.where(out["n_results"] > 0, 100.0 * out["n_meeting"] / out["n_results"].clip(lower=1), np.nan)
     out["value_pct"] = 100.0 - meeting_pct if kind == "reduce_failure" else meeting_pct
     out["value_pct"] = out["value_pct"].astype("float64")
     for c in ("point", "point_date"):
@@ -582,7 +591,7 @@ def _finish_points(df: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 def measure(con: duckdb.DuckDBPyConnection, spec: GoalSpec, date_from: dt.date, date_to: dt.date,
             bucket: str | None = None, *, fixed: bool = False, goal_id: int | None = None,
-            pre_from: dt.date | None = None, pre_to: dt.date | None = None) -> pd.DataFrame:
+            pre_from: dt.date | None = None, pre_to: dt.date | None = None, direct: bool = False) -> pd.DataFrame:
     """Measurement points of a goal's metric between two dates (growth: from the pre window)."""
     params = _scope_params(spec, fixed=fixed, goal_id=goal_id)
     params.update(date_from=date_from, date_to=date_to, bucket=bucket or spec.bucket)
@@ -590,9 +599,9 @@ def measure(con: duckdb.DuckDBPyConnection, spec: GoalSpec, date_from: dt.date, 
         if pre_from is None or pre_to is None:
             return pd.DataFrame(columns=POINT_COLUMNS)
         params.update(pre_from=pre_from, pre_to=pre_to)
-        df = _run(con, "goal_points_growth", params)
+        df = _run(con, "goal_points_growth", params, direct=direct)
     else:
-        df = _run(con, "goal_points_proficiency", params)
+        df = _run(con, "goal_points_proficiency", params, direct=direct)
     return _finish_points(df, spec.kind)
 
 
@@ -602,6 +611,7 @@ class Baseline:
 
     data_pct: float | None
     n_measured: int
+    n_results: int
     n_meeting: int
     n_expected: int
     date: dt.date | None
@@ -611,21 +621,22 @@ class Baseline:
     reason: str | None
 
 
-def compute_baseline(con: duckdb.DuckDBPyConnection, spec: GoalSpec) -> Baseline:
+def compute_baseline(con: duckdb.DuckDBPyConnection, spec: GoalSpec, direct: bool = False) -> Baseline:
     """The baseline point from data (all matching assessments in the baseline window pooled)."""
     df = pd.DataFrame(columns=POINT_COLUMNS)
     if spec.baseline_from is not None and spec.baseline_to is not None:
         if spec.kind == "growth":
             df = measure(con, spec, spec.baseline_from, spec.baseline_to, "window",
-                         pre_from=spec.baseline_pre_from, pre_to=spec.baseline_pre_to)
+                         pre_from=spec.baseline_pre_from, pre_to=spec.baseline_pre_to, direct=direct)
         else:
-            df = measure(con, spec, spec.baseline_from, spec.baseline_to, "window")
+            df = measure(con, spec, spec.baseline_from, spec.baseline_to, "window", direct=direct)
     row = df.iloc[0] if len(df) else None
     measured = int(row["n_measured"]) if row is not None else 0
     data_pct = float(row["value_pct"]) if row is not None and measured > 0 else None
     overridden = spec.baseline_override is not None
     return Baseline(
         data_pct=data_pct, n_measured=measured,
+        n_results=int(row["n_results"]) if row is not None else 0,
         n_meeting=int(row["n_meeting"]) if row is not None else 0,
         n_expected=int(row["n_expected"]) if row is not None else 0,
         date=(row["point_date"] if row is not None else None) or spec.baseline_to,
@@ -635,16 +646,24 @@ def compute_baseline(con: duckdb.DuckDBPyConnection, spec: GoalSpec) -> Baseline
     )
 
 
-def more_students_needed(kind: str, n_measured: int, n_meeting: int, target_pct: float | None) -> int | None:
-    """How many more students must meet the bar (or stop failing) for the latest point to reach the target."""
-    if target_pct is None or n_measured <= 0:
+def more_students_needed(kind: str, n_results: int, n_meeting: int, target_pct: float | None,
+                         n_students: int | None = None) -> int | None:
+    """How many more students must meet the bar (or stop failing) for the latest point to reach the target.
+
+    With several results per student in a point (a month of CFAs) the count is per check: the results
+    needed divided by the results per student, rounded up.
+    """
+    if target_pct is None or n_results <= 0:
         return None
     if kind == "reduce_failure":
-        failing = n_measured - n_meeting
-        allowed = math.floor(target_pct * n_measured / 100.0 + EPS)
-        return max(0, failing - allowed)
-    needed = math.ceil(target_pct * n_measured / 100.0 - EPS)
-    return max(0, needed - n_meeting)
+        failing = n_results - n_meeting
+        allowed = math.floor(target_pct * n_results / 100.0 + EPS)
+        needed = max(0, failing - allowed)
+    else:
+        needed = max(0, math.ceil(target_pct * n_results / 100.0 - EPS) - n_meeting)
+    if n_students and n_results > n_students:
+        return math.ceil(needed * n_students / n_results - EPS)
+    return needed
 
 
 def line_value(start: tuple[dt.date, float], end: tuple[dt.date, float], on: dt.date) -> float:
@@ -700,17 +719,20 @@ class Progress:
 
 
 def evaluate_spec(con: duckdb.DuckDBPyConnection, spec: GoalSpec, goal_id: int | None = None,
-                  today: dt.date | None = None) -> Progress:
-    """Baseline, measurement points, trajectory, status and "N more" for a goal definition."""
+                  today: dt.date | None = None, direct: bool = False) -> Progress:
+    """Baseline, measurement points, trajectory, status and "N more" for a goal definition.
+
+    direct=True queries `con` itself (inside a transaction in progress, as the demo loader does).
+    """
     today = today or dt.date.today()
     fixed = spec.cohort == "fixed" and goal_id is not None
-    base = compute_baseline(con, spec)
+    base = compute_baseline(con, spec, direct=direct)
     target = target_value(spec, base.used_pct)
-    start_day = _progress_start(spec)
+    start_day = progress_start(spec)
     points = pd.DataFrame(columns=POINT_COLUMNS)
     if start_day is not None and spec.target_date is not None and spec.target_date >= start_day:
         points = measure(con, spec, start_day, spec.target_date, fixed=fixed, goal_id=goal_id,
-                         pre_from=spec.pre_from, pre_to=spec.pre_to)
+                         pre_from=spec.pre_from, pre_to=spec.pre_to, direct=direct)
     valued = points[points["n_measured"] > 0]
     current_point = valued.iloc[-1].to_dict() if len(valued) else None
     current = (current_point["point_date"], float(current_point["value_pct"])) if current_point else None
@@ -725,9 +747,9 @@ def evaluate_spec(con: duckdb.DuckDBPyConnection, spec: GoalSpec, goal_id: int |
         start = None
     tgt = (spec.target_date, target) if spec.target_date is not None and target is not None else None
     status, expected = decide_status(spec.kind, start, tgt, current, today)
-    more = (more_students_needed(spec.kind, int(current_point["n_measured"]), int(current_point["n_meeting"]), target)
-            if current_point else None)
-    cohort = int(_run(con, "goal_cohort_size", {"goal_id": goal_id}).iat[0, 0]) if fixed else None
+    more = (more_students_needed(spec.kind, int(current_point["n_results"]), int(current_point["n_meeting"]), target,
+                                 int(current_point["n_measured"])) if current_point else None)
+    cohort = int(_run(con, "goal_cohort_size", {"goal_id": goal_id}, direct=direct).iat[0, 0]) if fixed else None
     trajectory = pd.DataFrame(
         [{"date": start[0], "pct": start[1]}, {"date": tgt[0], "pct": tgt[1]}] if start and tgt else [],
         columns=["date", "pct"],
@@ -760,7 +782,7 @@ def nearest_students(con: duckdb.DuckDBPyConnection, goal_id: int | None, spec: 
         return pd.DataFrame(columns=["student_id", "first_name", "last_name", "score_pct", "gap_pts"])
     fixed = spec.cohort == "fixed" and goal_id is not None
     params = _scope_params(spec, fixed=fixed, goal_id=goal_id)
-    params.update(date_from=_progress_start(spec), date_to=spec.target_date, bucket=spec.bucket,
+    params.update(date_from=progress_start(spec), date_to=spec.target_date, bucket=spec.bucket,
                   point=prog.current_point["point"], limit=int(limit),
                   pre_from=spec.pre_from, pre_to=spec.pre_to)
     name = "goal_nearest_growth" if spec.kind == "growth" else "goal_nearest_proficiency"
@@ -789,7 +811,7 @@ def describe_measure(spec: GoalSpec) -> str:
     """How the goal is measured, in one sentence (shown on the page next to every goal)."""
     kind = f"{spec.assessment_kind} assessments" if spec.assessment_kind else "all assessments"
     pts = "one point per assessment date" if spec.bucket == "date" else "one point per month"
-    start = _progress_start(spec)
+    start = progress_start(spec)
     cohort = ("fixed cohort: the students measured at the baseline" if spec.cohort == "fixed"
               else "rolling: whoever is in scope at each point")
     text = (f"{metric_label(spec)} on {kind}, {pts}, from {_d(start)} to {_d(spec.target_date)}; "
@@ -865,13 +887,7 @@ def all_progress(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -
 
 def list_goals(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> list[dict]:
     """Every goal with baseline, current value, target and status (percentages 0-100), parents first."""
-    out = [summarize(p) for p in all_progress(con, today)]
-    titles = {g["goal_id"]: g["title"] for g in out}
-    depth = {g["goal_id"]: g["depth"] for g in _aligned_order([dict(g) for g in out])}
-    for g in out:
-        g["parent_title"] = titles.get(g["parent_goal_id"])
-        g["depth"] = depth[g["goal_id"]]
-    return out
+    return table_rows(all_progress(con, today))
 
 
 def _aligned_order(goals: list[dict]) -> list[dict]:
@@ -1010,7 +1026,8 @@ def _signed(v: float, spec: GoalSpec) -> str:
 
 # --- writing -------------------------------------------------------------------------------------
 
-def _fmt_value(v) -> str | None:
+def fmt_value(v) -> str | None:
+    """A field value as history text (and for comparing old and new values)."""
     v = _clean(v)
     if v is None:
         return None
@@ -1051,7 +1068,7 @@ def _record(con, goal_id: int, action: str, changed_by: str | None, field_name: 
     con.execute(
         "INSERT INTO goal_history (history_id, goal_id, changed_by, action, field, old_value, new_value, reason) "
         "VALUES (nextval('goal_history_seq'), ?, ?, ?, ?, ?, ?, ?)",
-        [goal_id, _clean(changed_by), action, field_name, _fmt_value(old), _fmt_value(new), _clean(reason)],
+        [goal_id, _clean(changed_by), action, field_name, fmt_value(old), fmt_value(new), _clean(reason)],
     )
 
 
@@ -1099,7 +1116,7 @@ def update_goal(con: duckdb.DuckDBPyConnection, goal_id: int, changes: dict, cha
     if errs:
         raise ValueError(" ".join(errs))
     before, after = asdict(old), asdict(merged)
-    changed = [k for k in SPEC_FIELDS if _fmt_value(before[k]) != _fmt_value(after[k])]
+    changed = [k for k in SPEC_FIELDS if fmt_value(before[k]) != fmt_value(after[k])]
     if not changed:
         return []
     with store.transaction(con):
@@ -1146,101 +1163,181 @@ store.UNDO_HOOKS.append(_undo_goals)
 
 # --- demo goals ----------------------------------------------------------------------------------
 
-def _demo_baseline(con, spec: GoalSpec) -> float | None:
-    """Baseline computed on `con` itself (inside the demo's transaction)."""
-    params = _scope_params(spec, fixed=False, goal_id=None)
-    params.update(date_from=spec.baseline_from, date_to=spec.baseline_to, bucket="window")
-    if spec.kind == "growth":
-        params.update(pre_from=spec.baseline_pre_from, pre_to=spec.baseline_pre_to)
-        df = _run(con, "goal_points_growth", params, direct=True)
-    else:
-        df = _run(con, "goal_points_proficiency", params, direct=True)
-    df = _finish_points(df, spec.kind)
-    df = df[df["n_measured"] > 0]
-    return float(df["value_pct"].iloc[0]) if len(df) else None
+DEMO_GRADE_ORDER = ("3", "4", "5", "2", "1", "K")
 
 
-def demo_goal_specs(frames: dict[str, pd.DataFrame]) -> list[GoalSpec]:
-    """The demo school's goals: a school goal with team and individual goals aligned under it."""
+def _demo_cfa_goal(school: str | None, grade: str, subject: str, kind: str = "raise_proficiency",
+                   **kw) -> GoalSpec:
+    """A team goal on monthly CFAs: baseline August-September 2026, progress from October to May."""
+    d = dt.date
+    return GoalSpec(title="", kind=kind, level="team", owner=f"Grade {grade} team", school=school,
+                    grade_level=grade, subject=subject, assessment_kind="formative", bucket="month",
+                    baseline_from=d(2026, 8, 1), baseline_to=d(2026, 9, 30), measure_from=d(2026, 10, 1),
+                    target_date=d(2027, 5, 28), **kw)
+
+
+def _demo_cfa_candidates(con: duckdb.DuckDBPyConnection, school: str | None, grades: set[str]) -> list[dict]:
+    """Baseline, latest value and elapsed share of the time for each grade x subject on monthly CFAs."""
+    out = []
+    for grade in [g for g in DEMO_GRADE_ORDER if g in grades]:
+        for subject in ("Math", "ELA"):
+            spec = _demo_cfa_goal(school, grade, subject, target_pct=100.0)
+            prog = evaluate_spec(con, spec, direct=True)
+            b, cur = prog.baseline.used_pct, prog.current
+            if b is None or cur is None:
+                continue
+            frac = (cur[0] - prog.start[0]).days / max((spec.target_date - prog.start[0]).days, 1)
+            out.append({"grade": grade, "subject": subject, "b": b, "c": cur[1], "frac": max(frac, 0.05)})
+    return out
+
+
+def demo_goals_for(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]) -> list[GoalSpec]:
+    """The demo school's goals, one per status: CFA goals pick the grade whose generated data fits.
+
+    Targets of the CFA goals are set from the data (a demo must show every status whatever the seed):
+    met = a failure-rate cut already achieved; on track = halfway between now and the steepest line
+    still met by now; at risk = a line passing 2.5 points above the latest point.
+    """
     schools = sorted(frames["students"]["school"].dropna().unique())
     school = schools[0] if len(schools) > 1 else None
-    first_teacher = sorted(frames["teachers"]["teacher_id"])
-    grade4_math = next((t for t in first_teacher if t[3:4] == "4"), first_teacher[0])
+    teachers = sorted(frames["teachers"]["teacher_id"])
     d = dt.date
-    return [
-        GoalSpec(
-            title="School: more students meeting the ELA standard on the end-of-year benchmark",
-            kind="raise_proficiency", level="school", owner="Principal", school=school, subject="ELA",
-            assessment_kind="benchmark", baseline_from=d(2026, 4, 1), baseline_to=d(2026, 4, 30),
-            measure_from=d(2027, 4, 1), target_date=d(2027, 5, 28), target_pct=None,
-            notes="Measured on the spring benchmark only, so the points compare like with like.",
-        ),
-        GoalSpec(
-            title="Grade 3 ELA: from last spring's % proficient to 85% on the EOY benchmark",
-            kind="raise_proficiency", level="team", owner="Grade 3 team", school=school, grade_level="3",
-            subject="ELA", assessment_kind="benchmark", baseline_from=d(2026, 4, 1), baseline_to=d(2026, 4, 30),
-            measure_from=d(2026, 12, 1), target_date=d(2027, 5, 28), target_pct=85.0,
-        ),
-        GoalSpec(
-            title="Grade 4 Math: cut the share not meeting the standard on CFAs by 30%",
-            kind="reduce_failure", level="team", owner="Grade 4 team", school=school, grade_level="4",
-            subject="Math", assessment_kind="formative", bucket="month", baseline_from=d(2026, 8, 1),
-            baseline_to=d(2026, 9, 30), measure_from=d(2026, 10, 1), target_date=d(2027, 5, 28),
-            reduce_by_pct=30.0,
-        ),
-        GoalSpec(
-            title="Grade 3 Math: 80% proficient on monthly CFAs by May",
-            kind="raise_proficiency", level="team", owner="Grade 3 team", school=school, grade_level="3",
-            subject="Math", assessment_kind="formative", bucket="month", baseline_from=d(2026, 8, 1),
-            baseline_to=d(2026, 9, 30), measure_from=d(2026, 10, 1), target_date=d(2027, 5, 28),
-            target_pct=80.0,
-        ),
-        GoalSpec(
-            title="Grade 3 ELA: 85% proficient on monthly CFAs by May",
-            kind="raise_proficiency", level="team", owner="Grade 3 team", school=school, grade_level="3",
-            subject="ELA", assessment_kind="formative", bucket="month", baseline_from=d(2026, 8, 1),
-            baseline_to=d(2026, 9, 30), measure_from=d(2026, 10, 1), target_date=d(2027, 5, 28),
-            target_pct=85.0,
-        ),
-        GoalSpec(
-            title="Grade 4 ELA: 60% of students grow 10+ points from the fall to the spring benchmark (2025-26)",
-            kind="growth", level="team", owner="Grade 4 team", school=school, grade_level="4", subject="ELA",
-            assessment_kind="benchmark", growth_points=10.0, baseline_from=d(2025, 4, 1), baseline_to=d(2025, 4, 30),
-            baseline_pre_from=d(2024, 9, 1), baseline_pre_to=d(2024, 9, 30), baseline_override=45.0,
-            baseline_override_reason="2024-25 results are not in PLC Lens; figure from last year's data report.",
-            pre_from=d(2025, 9, 1), pre_to=d(2025, 9, 30), measure_from=d(2025, 10, 1),
-            target_date=d(2026, 5, 29), target_pct=60.0, cohort="fixed",
-        ),
-        GoalSpec(
-            title="My class: 85% proficient on Grade 4 Math CFAs (fixed cohort)",
-            kind="raise_proficiency", level="individual", owner=grade4_math, school=school, grade_level="4",
-            teacher_id=grade4_math, subject="Math", assessment_kind="formative", bucket="month",
-            baseline_from=d(2026, 8, 1), baseline_to=d(2026, 9, 30), measure_from=d(2026, 10, 1),
-            target_date=d(2027, 5, 28), target_pct=85.0, cohort="fixed",
-        ),
+    goals_out = [
+        GoalSpec(title="School: more students meeting the ELA standard on the spring benchmark",
+                 kind="raise_proficiency", level="school", owner="Principal", school=school, subject="ELA",
+                 assessment_kind="benchmark", baseline_from=d(2026, 4, 1), baseline_to=d(2026, 4, 30),
+                 measure_from=d(2027, 4, 1), target_date=d(2027, 5, 28),
+                 notes="Measured on the spring benchmark only, so the points compare like with like."),
+        GoalSpec(title="Grade 3 ELA: from last spring's % proficient to 85% on the spring benchmark",
+                 kind="raise_proficiency", level="team", owner="Grade 3 team", school=school, grade_level="3",
+                 subject="ELA", assessment_kind="benchmark", baseline_from=d(2026, 4, 1),
+                 baseline_to=d(2026, 4, 30), measure_from=d(2026, 12, 1), target_date=d(2027, 5, 28),
+                 target_pct=85.0),
     ]
+    school_base = compute_baseline(con, goals_out[0], direct=True).used_pct
+    goals_out[0].target_pct = float(min(100, round((school_base if school_base is not None else 70) + 5)))
+    goals_out[0].title += f": {goals_out[0].target_pct:.0f}% by May"
+
+    cands = _demo_cfa_candidates(con, school, set(frames["assessments"]["grade_level"].astype(str)))
+    used: set = set()
+
+    def take(test):
+        for cand in cands:
+            key = (cand["grade"], cand["subject"])
+            if key not in used and test(cand) is not None:
+                used.add(key)
+                return cand, test(cand)
+        rest = [c for c in cands if (c["grade"], c["subject"]) not in used]
+        if rest:
+            used.add((rest[0]["grade"], rest[0]["subject"]))
+            return rest[0], None
+        return None, None
+
+    def met_cut(c):  # a relative cut in the failure rate already achieved, in fives, at least 20%
+        fb, fc = 100 - c["b"], 100 - c["c"]
+        achieved = (1 - fc / fb) * 100 if fb > 0 else 0
+        return math.floor(achieved / 5) * 5 if achieved >= 20 else None
+
+    def on_track(c):
+        if c["c"] <= c["b"] + 3:
+            return None
+        steepest = c["b"] + (c["c"] - c["b"]) / c["frac"]
+        t = math.floor(c["c"] + (min(steepest, 95) - c["c"]) / 2)
+        return t if c["c"] + 3 <= t <= 95 else None
+
+    def at_risk(c):
+        t = round(c["b"] + (c["c"] + 2.5 - c["b"]) / c["frac"])
+        return t if c["c"] + 3 <= t <= 95 else None
+
+    cand, cut = take(met_cut)
+    if cand:
+        cut = cut or 50
+        g = _demo_cfa_goal(school, cand["grade"], cand["subject"], kind="reduce_failure", reduce_by_pct=float(cut))
+        g.title = f"Grade {cand['grade']} {cand['subject']}: {cut}% fewer students below the cut on CFAs by May"
+        goals_out.append(g)
+    for test in (on_track, at_risk):
+        cand, t = take(test)
+        if cand:
+            t = t or 80
+            g = _demo_cfa_goal(school, cand["grade"], cand["subject"], target_pct=float(t))
+            g.title = f"Grade {cand['grade']} {cand['subject']}: {t}% proficient on monthly CFAs by May"
+            goals_out.append(g)
+    goals_out.append(GoalSpec(
+        title="Grade 4 ELA: 75% of students grow 10+ points from the fall to the spring benchmark (2025-26)",
+        kind="growth", level="team", owner="Grade 4 team", school=school, grade_level="4", subject="ELA",
+        assessment_kind="benchmark", growth_points=10.0, baseline_from=d(2025, 4, 1), baseline_to=d(2025, 4, 30),
+        baseline_pre_from=d(2024, 9, 1), baseline_pre_to=d(2024, 9, 30), baseline_override=45.0,
+        baseline_override_reason="2024-25 results are not in PLC Lens; figure from last year's data report.",
+        pre_from=d(2025, 9, 1), pre_to=d(2025, 9, 30), measure_from=d(2025, 10, 1),
+        target_date=d(2026, 5, 29), target_pct=75.0, cohort="fixed"))
+    # An individual goal under the first Grade 4 team goal (or the school goal), on the teacher's class.
+    grade4 = next((t for t in teachers if t[3:4] == "4"), teachers[0])
+    mine = _demo_cfa_goal(school, "4", "Math", target_pct=85.0)
+    mine.title, mine.level, mine.owner, mine.teacher_id, mine.cohort = (
+        "My class: 85% proficient on Grade 4 Math CFAs by May (fixed cohort)", "individual", grade4, grade4, "fixed")
+    goals_out.append(mine)
+    return goals_out
 
 
 def _demo_goals(con: duckdb.DuckDBPyConnection, import_id: int, frames: dict[str, pd.DataFrame]) -> None:
     """demo.EXTRAS hook: store the demo goals (school goal first, team and individual goals under it)."""
-    specs = demo_goal_specs(frames)
-    ids: list[int] = []
-    school_goal = grade4_math_goal = None
-    for spec in specs:
-        if spec.level == "school" and spec.target_pct is None:
-            # The school goal aims 5 points above last spring, whatever the generated data gave.
-            base = _demo_baseline(con, spec)
-            spec.target_pct = float(min(100, round((base if base is not None else 70) + 5)))
+    school_goal = grade4_goal = None
+    for spec in demo_goals_for(con, frames):
         if spec.level == "team":
             spec.parent_goal_id = school_goal
         elif spec.level == "individual":
-            spec.parent_goal_id = grade4_math_goal or school_goal
+            spec.parent_goal_id = grade4_goal or school_goal
         goal_id = _insert(con, spec, "demo", import_id, "Demo goal")
-        ids.append(goal_id)
         if spec.level == "school" and school_goal is None:
             school_goal = goal_id
-        if spec.level == "team" and spec.grade_level == "4" and spec.subject == "Math":
-            grade4_math_goal = goal_id
+        if spec.level == "team" and spec.grade_level == "4" and grade4_goal is None:
+            grade4_goal = goal_id
 
 
 demo.EXTRAS.append(_demo_goals)
+
+
+# --- form support ------------------------------------------------------------------------------------
+
+def preview(con: duckdb.DuckDBPyConnection, editing_goal_id: int | None = None, **values) -> dict:
+    """What a goal being written would say now: problems, baseline, target, status and feasibility.
+
+    Takes plain field values (cacheable); a fixed cohort is previewed as rolling (it is stored on save).
+    """
+    spec = spec_from_row(values)
+    errors = validate(con, spec, goal_id=editing_goal_id)
+    out = {"errors": errors, "spec": spec, "progress": None, "feasibility": None}
+    if spec.baseline_from is None or spec.baseline_to is None or spec.baseline_from > spec.baseline_to:
+        return out
+    prog = evaluate_spec(con, spec)
+    out["progress"] = prog
+    if spec.target_date is not None and prog.target_pct is not None:
+        out["feasibility"] = feasibility(con, spec, prog.baseline.used_pct)
+    return out
+
+
+def default_dates(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date]:
+    """Sensible form defaults from the data: the last month with results as baseline, next May as target."""
+    df = _run(con, "goal_data_dates", {})
+    last = df.iat[0, 1]
+    last = pd.Timestamp(last).date() if last is not None and not pd.isna(last) else dt.date.today()
+    target_year = last.year + (1 if last.month >= 6 else 0)
+    return {"baseline_from": last - dt.timedelta(days=30), "baseline_to": last,
+            "target_date": dt.date(target_year, 5, 31)}
+
+
+def feasibility_of(con: duckdb.DuckDBPyConnection, goal_id: int) -> Feasibility:
+    """Feasibility of a stored goal (see `feasibility`)."""
+    spec = get_spec(con, goal_id)
+    return feasibility(con, spec, compute_baseline(con, spec).used_pct, goal_id=goal_id)
+
+
+def table_rows(progs: list[Progress]) -> list[dict]:
+    """Summaries of goals in aligned order with depth and parent title (the principal's table)."""
+    out = [summarize(p) for p in progs]
+    titles = {g["goal_id"]: g["title"] for g in out}
+    depth = {g["goal_id"]: g["depth"] for g in _aligned_order([dict(g) for g in out])}
+    for g in out:
+        g["parent_title"] = titles.get(g["parent_goal_id"])
+        g["depth"] = depth[g["goal_id"]]
+    return out
