@@ -496,8 +496,8 @@ GOAL_STATUS_COLORS = {"met": "#009E73", "on track": "#0072B2", "at risk": "#E69F
 
 def goal_trajectory_chart(points: pd.DataFrame, trajectory: pd.DataFrame, target: tuple | None,
                           status: str, baseline: tuple | None = None, reference_pct: float | None = None,
-                          metric: str = "% proficient", big: bool = False, height: int | None = None
-                          ) -> alt.TopLevelMixin:
+                          metric: str = "% proficient", big: bool = False, height: int | None = None,
+                          y_title: bool = True) -> alt.TopLevelMixin:
     """A goal's measurement points against the straight line from baseline to target.
 
     `points`: point_date, value_pct (0-100), label, n_measured, n_expected (rows without a value are
@@ -510,7 +510,7 @@ def goal_trajectory_chart(points: pd.DataFrame, trajectory: pd.DataFrame, target
     pts["date"] = pd.to_datetime(pts["point_date"])
     pts["not_assessed"] = pts["n_expected"] - pts["n_measured"]
     y_scale = alt.Scale(domain=[0, 100])
-    y = alt.Y("pct:Q", scale=y_scale, title=metric)
+    y = alt.Y("pct:Q", scale=y_scale, title=metric if y_title else None)
     x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=5))
     layers = []
     if not trajectory.empty:
