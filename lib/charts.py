@@ -269,31 +269,35 @@ def _grade_names(grades: list) -> list[str]:
 
 
 def trend_lines_chart(df: pd.DataFrame, big: bool = False, title: str | None = None) -> alt.TopLevelMixin:
-    """% proficient per assessment over time, one line per grade (one subject).
+    """% proficient per assessment over time, one line per grade and school year (one subject).
 
-    `df` rows (from trends.over_time): administered_on, grade_level, grade_rank, title, kind,
-    pct_proficient, assessed, not_assessed, proficient.
+    `df` rows (from trends.over_time): administered_on, grade_level, grade_rank, school_year, title, kind,
+    pct_proficient, assessed, not_assessed, proficient. Lines break between school years: a grade's
+    students change each year.
     """
     data = df.dropna(subset=["pct_proficient"]).copy()
     data["date"] = pd.to_datetime(data["administered_on"])
-    grades = list(dict.fromkeys(data.sort_values(["grade_rank", "grade_level"])["grade_level"]))
-    data["grade"] = "Grade " + data["grade_level"].astype(str)
-    names = _grade_names(grades)
-    color = alt.Color("grade:N", scale=_series_scale(names), sort=names, title=None)
+    grades = [str(g) for g in dict.fromkeys(data.sort_values(["grade_rank", "grade_level"])["grade_level"])]
+    data["grade"] = data["grade_level"].astype(str)
+    data["line"] = data["grade"] + " " + data.get("school_year", pd.Series("", index=data.index)).astype(str)
+    color = alt.Color("grade:N", scale=_series_scale(grades), sort=grades, title="Grade",
+                      legend=alt.Legend(orient="top", direction="horizontal", columns=len(grades) or 1,
+                                        symbolSize=160 if big else 100))
     base = alt.Chart(data).encode(
         x=alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6)),
         y=alt.Y("pct_proficient:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"),
                 title="% proficient"),
         color=color,
     )
-    lines = base.mark_line(strokeWidth=4 if big else 3).encode(detail="grade:N")
+    lines = base.mark_line(strokeWidth=4 if big else 3).encode(detail="line:N")
     pts = base.mark_point(filled=True, size=200 if big else 110, opacity=1).encode(
-        shape=alt.Shape("kind:N", title="Kind"),
+        shape=alt.Shape("kind:N", title=None, legend=None),
         tooltip=[alt.Tooltip("title:N", title="Assessment"), alt.Tooltip("date:T", title="Date"),
+                 alt.Tooltip("grade:N", title="Grade"),
                  alt.Tooltip("pct_proficient:Q", title="% proficient", format=".0%"),
                  alt.Tooltip("proficient:Q", title="Proficient"), alt.Tooltip("assessed:Q", title="Assessed"),
                  alt.Tooltip("not_assessed:Q", title="Not assessed")])
-    chart = (lines + pts).properties(height=300 if big else 260, width="container")
+    chart = (lines + pts).properties(height=280 if big else 240, width="container")
     return chart.properties(title=title) if title else chart
 
 
@@ -327,7 +331,9 @@ def growth_dumbbell_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMi
                  alt.Tooltip("up:Q", title="Became proficient"), alt.Tooltip("down:Q", title="Fell below")])
     text = alt.Chart(data[data["when"] == "After"]).mark_text(dy=-15, fontSize=s["text"] - 2).encode(
         x="pct:Q", y=y, text=alt.Text("pct:Q", format=".0%"))
-    return (line + pts + text).properties(height=max(100, (46 if big else 36) * len(order)), width="container")
+    # Streamlit fits legend and axes inside the height, so add room for them.
+    return (line + pts + text).properties(height=max(140, (46 if big else 36) * len(order) + 90),
+                                          width="container")
 
 
 def grade_standard_heatmap(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:
@@ -342,13 +348,14 @@ def grade_standard_heatmap(df: pd.DataFrame, big: bool = False) -> alt.TopLevelM
     grades = _grade_names(list(dict.fromkeys(data.sort_values(["grade_rank", "grade_level"])["grade_level"])))
     keys = sorted(data["standard_key"].astype(str).unique(), key=_natural_key)
     base = alt.Chart(data).encode(
-        x=alt.X("standard_key:N", sort=keys, title=None, axis=alt.Axis(labelAngle=-40, orient="top")),
+        x=alt.X("standard_key:N", sort=keys, title=None,
+                axis=alt.Axis(labelAngle=-40, orient="top", labelOverlap=False)),
         y=alt.Y("grade:N", sort=grades, title=None),
     )
     rect = base.mark_rect(stroke="#ffffff", strokeWidth=2).encode(
         color=alt.Color("pct_proficient:Q", title="% proficient",
                         scale=alt.Scale(domain=[0, 0.6, 1], range=HEAT_RANGE),
-                        legend=alt.Legend(format="%", orient="right")),
+                        legend=alt.Legend(format="%", orient="right", gradientLength=120)),
         tooltip=[alt.Tooltip("grade:N", title="Grade"), alt.Tooltip("standard_code:N", title="Standard"),
                  alt.Tooltip("description:N", title="Skill"),
                  alt.Tooltip("pct_proficient:Q", title="% proficient", format=".0%"),
@@ -357,7 +364,7 @@ def grade_standard_heatmap(df: pd.DataFrame, big: bool = False) -> alt.TopLevelM
         text=alt.Text("pct_proficient:Q", format=".0%"),
         color=alt.condition("datum.pct_proficient < 0.2 || datum.pct_proficient > 0.85",
                             alt.value("#ffffff"), alt.value("#000000")))
-    return (rect + text).properties(height=max(120, (52 if big else 40) * len(grades)), width="container")
+    return (rect + text).properties(height=max(180, (52 if big else 40) * len(grades) + 90), width="container")
 
 
 def _natural_key(text: str) -> list:
@@ -375,9 +382,8 @@ def subgroup_gap_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin
     """
     s = _sizes(big)
     data = df.copy()
-    data["status"] = np.where(data["suppressed"], "hidden (fewer than 10)",
-                              np.where(data["gap"].fillna(0) < 0, "below the other students",
-                                       "at or above the other students"))
+    data["status"] = np.where(data["suppressed"], "hidden (small)",
+                              np.where(data["gap"].fillna(0) < 0, "below the rest", "at or above the rest"))
     data["bar"] = data["pct_proficient"].fillna(0.0)
     data["text"] = [
         f"hidden (n={int(n)})" if sup else
@@ -385,8 +391,8 @@ def subgroup_gap_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin
         for sup, n, p, g in zip(data["suppressed"], data["students"], data["pct_proficient"], data["gap"])
     ]
     order = list(data["label"])
-    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=300))
-    domain = ["below the other students", "at or above the other students", "hidden (fewer than 10)"]
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=300, labelOverlap=False))
+    domain = ["below the rest", "at or above the rest", "hidden (small)"]
     bars = alt.Chart(data).mark_bar(size=22 if big else 16).encode(
         x=alt.X("bar:Q", scale=alt.Scale(domain=[0, 1.25]), axis=alt.Axis(format="%", values=[0, .25, .5, .75, 1]),
                 title="% proficient (tick = the other students)"),
@@ -401,7 +407,8 @@ def subgroup_gap_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin
         color=CUT_COLOR, thickness=3, size=26 if big else 20).encode(x="rest_pct_proficient:Q", y=y)
     text = alt.Chart(data).mark_text(align="left", dx=6, fontSize=s["text"] - 2).encode(
         x=alt.X("bar:Q"), y=y, text="text:N")
-    return (bars + ticks + text).properties(height=max(100, (36 if big else 28) * len(order)), width="container")
+    return (bars + ticks + text).properties(height=max(140, (38 if big else 30) * len(order) + 100),
+                                            width="container")
 
 
 def subgroup_trend_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:
@@ -439,7 +446,7 @@ def pct_bars_chart(df: pd.DataFrame, label_col: str, big: bool = False, n_col: s
         for sup, p, n in zip(data["suppressed"], data["pct_proficient"], data[n_col].fillna(0))
     ]
     order = list(dict.fromkeys(data[label_col]))
-    y = alt.Y(f"{label_col}:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    y = alt.Y(f"{label_col}:N", sort=order, title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False))
     enc = {"x": alt.X("bar:Q", scale=alt.Scale(domain=[0, 1.2]),
                       axis=alt.Axis(format="%", values=[0, .25, .5, .75, 1]), title=x_title),
            "y": y,
@@ -459,7 +466,8 @@ def pct_bars_chart(df: pd.DataFrame, label_col: str, big: bool = False, n_col: s
         text_enc["yOffset"] = alt.YOffset(f"{color_col}:N", sort=list(dict.fromkeys(data[color_col])))
     text = alt.Chart(data).mark_text(align="left", dx=6, fontSize=s["text"] - 3).encode(**text_enc)
     row_h = (34 if big else 26) * per_row if per_row > 1 else (40 if big else 30)
-    return (bars + text).properties(height=max(90, row_h * len(order)), width="container")
+    return (bars + text).properties(height=max(120, row_h * len(order) + (110 if color_col else 70)),
+                                    width="container")
 
 
 def standard_time_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:
@@ -484,7 +492,7 @@ def standard_time_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixi
                  alt.Tooltip("standard_code:N", title="Standard"),
                  alt.Tooltip("pct_proficient:Q", title="% proficient", format=".0%"),
                  alt.Tooltip("proficient:Q", title="Proficient"), alt.Tooltip("students:Q", title="Students")])
-    return (lines + pts).properties(height=300 if big else 260, width="container")
+    return (lines + pts).properties(height=340 if big else 300, width="container")
 
 
 # --- goals (issue 5) ----------------------------------------------------------------------------

@@ -166,7 +166,7 @@ queries.define(
            count(*) FILTER (WHERE from_prof AND NOT to_prof) AS fell_below
     FROM matched
     GROUP BY ALL
-    ORDER BY subject, from_date, grade_rank, grade_level""",
+    ORDER BY subject, grade_rank, grade_level, from_date""",
 )
 
 # Grade x standard: each student's most recent result on each standard in scope.
@@ -489,3 +489,22 @@ queries.define(
     SELECT subject, {DRILL_AGG}, max(administered_on) AS last_date
     FROM status GROUP BY ALL ORDER BY subject""",
 )
+
+
+# --- summaries of other features on the principal view (present only once those modules exist) ---
+
+
+def goal_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    """Goals counted by status (on track, at risk...); None when the goals feature is not installed."""
+    try:
+        from lib import goals
+    except ImportError:
+        return None
+    if not hasattr(goals, "list_goals"):
+        return None
+    rows = pd.DataFrame(goals.list_goals(con))
+    if rows.empty:
+        return pd.DataFrame(columns=["Status", "Goals"])
+    out = rows.groupby("status", dropna=False).size().reset_index(name="Goals")
+    out["status"] = out["status"].fillna("not measured yet")
+    return out.rename(columns={"status": "Status"}).sort_values("Goals", ascending=False).reset_index(drop=True)
