@@ -1648,3 +1648,6 @@ def import_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], strict
                                       unreadable=True))
     plan = prepare(con, uploads, progress=progress)
     return missing + commit(con, plan, strict=strict, progress=progress)
+
+
+from lib import formats  # noqa: E402,F401  (vendor layouts and bundles register themselves: lib/formats)
