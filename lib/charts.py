@@ -486,7 +486,7 @@ def standard_time_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixi
         color=alt.Color("standard_code:N", scale=_series_scale(codes), sort=codes, title=None))
     lines = base.mark_line(strokeWidth=3 if big else 2, opacity=0.7)
     pts = base.mark_point(filled=True, opacity=1).encode(
-        size=alt.Size("students:Q", title="Students", scale=alt.Scale(range=[60, 400] if big else [30, 250])),
+        size=alt.Size("students:Q", legend=None, scale=alt.Scale(range=[80, 400] if big else [40, 250])),
         shape=alt.Shape("kind:N", title="Kind"),
         tooltip=[alt.Tooltip("title:N", title="Assessment"), alt.Tooltip("date:T", title="Date"),
                  alt.Tooltip("standard_code:N", title="Standard"),

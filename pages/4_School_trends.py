@@ -49,6 +49,15 @@ def show_chart(chart, name: str, key: str) -> None:
                        mime="image/png", key=f"{key}_png", on_click="ignore", icon="🖼️")
 
 
+def shown_dates(df):
+    """Dates as plain days (no 00:00:00) for display and download."""
+    out = df.copy()
+    for col in out.columns:
+        if str(out[col].dtype).startswith("datetime64"):
+            out[col] = out[col].dt.date
+    return out
+
+
 def pts(v) -> str:
     """A change in percentage points ("+12 pts")."""
     return "" if v is None or pd.isna(v) else f"{v * 100:+.0f} pts"
@@ -118,9 +127,9 @@ with tab_change:
             "year_ago_pct": "Last year %", "change_year_over_year": "Change on last year"})
         t = t[["Subject", "Grade", "Kind", "Latest", "Assessed", "% proficient", "Previous this year", "Previous %",
                "Change in year", "Same one last year", "Last year %", "Change on last year"]]
-        ui.table(page, t, percent_cols=("% proficient", "Previous %", "Last year %", "Change in year",
+        ui.table(page, shown_dates(t), percent_cols=("% proficient", "Previous %", "Last year %", "Change in year",
                                         "Change on last year"), key="trends_changes_table")
-        ui.download_buttons(t, "trends_changes", key="trends_changes_dl")
+        ui.download_buttons(shown_dates(t), "trends_changes", key="trends_changes_dl")
     with st.expander("Every assessment over time (the chart's numbers)"):
         t = over.rename(columns={"title": "Assessment", "subject": "Subject", "grade_level": "Grade",
                                  "kind": "Kind", "administered_on": "Date", "assessed": "Assessed",
@@ -128,8 +137,8 @@ with tab_change:
                                  "pct_proficient": "% proficient", "mean_score": "Average score"})
         t = t[["Date", "Assessment", "Subject", "Grade", "Kind", "Assessed", "Not assessed", "Proficient",
                "% proficient", "Average score"]]
-        ui.table(page, t, percent_cols=("% proficient", "Average score"), key="trends_over_table")
-        ui.download_buttons(t, "trends_over_time", key="trends_over_dl")
+        ui.table(page, shown_dates(t), percent_cols=("% proficient", "Average score"), key="trends_over_table")
+        ui.download_buttons(shown_dates(t), "trends_over_time", key="trends_over_dl")
 
 # --- growth ------------------------------------------------------------------------------------
 with tab_growth:
@@ -158,9 +167,9 @@ with tab_growth:
                               "became_proficient": "Became proficient", "fell_below": "Fell below"})
         t = t[["Subject", "Grade", "From", "To", "Students with both", "% proficient before", "% proficient after",
                "Mean change in score", "Became proficient", "Fell below"]]
-        ui.table(page, t, percent_cols=("% proficient before", "% proficient after", "Mean change in score"),
-                 key="trends_growth_table")
-        ui.download_buttons(t, "trends_growth", key="trends_growth_dl")
+        ui.table(page, shown_dates(t), key="trends_growth_table",
+                 percent_cols=("% proficient before", "% proficient after", "Mean change in score"))
+        ui.download_buttons(shown_dates(t), "trends_growth", key="trends_growth_dl")
 
 # --- grade x standard --------------------------------------------------------------------------
 with tab_heat:
@@ -190,8 +199,8 @@ with tab_heat:
         t = t[["Subject", "Grade", "Standard", "Skill", "Students", "Proficient", "% proficient", "Average score",
                "Last assessed"]]
         with st.expander("The map as a table"):
-            ui.table(page, t, percent_cols=("% proficient", "Average score"), key="trends_heat_table")
-        ui.download_buttons(t, "grade_by_standard", key="trends_heat_dl")
+            ui.table(page, shown_dates(t), percent_cols=("% proficient", "Average score"), key="trends_heat_table")
+        ui.download_buttons(shown_dates(t), "grade_by_standard", key="trends_heat_dl")
 
 # --- subgroups ---------------------------------------------------------------------------------
 with tab_sub:
@@ -233,8 +242,9 @@ with tab_sub:
         t = t[["Subject", "Group", "Students", "Proficient", "% proficient", "Other students %", "Gap",
                "Hidden (small group)"]]
         with st.expander("Subgroups as a table"):
-            ui.table(page, t, percent_cols=("% proficient", "Other students %", "Gap"), key="trends_sub_table")
-        ui.download_buttons(t, "subgroups", key="trends_sub_dl")
+            ui.table(page, shown_dates(t), percent_cols=("% proficient", "Other students %", "Gap"),
+                     key="trends_sub_table")
+        ui.download_buttons(shown_dates(t), "subgroups", key="trends_sub_dl")
 
 # --- drill down --------------------------------------------------------------------------------
 with tab_drill:
@@ -283,8 +293,10 @@ with tab_drill:
                                "assessed": "Assessed", "not_assessed": "Not assessed", "proficient": "Proficient",
                                "pct_proficient": "% proficient", "mean_score": "Average score"})
         t = t.drop(columns=[c for c in ("grade_rank", "teacher_id", "suppressed") if c in t])
-        ui.table(page, t, percent_cols=("% proficient", "Average score"), key=f"{key}_table")
-        ui.download_buttons(t, name, key=f"{key}_dl")
+        first = label_col.replace("_", " ").capitalize()
+        t = t[[first] + [c for c in t.columns if c != first]]
+        ui.table(page, shown_dates(t), percent_cols=("% proficient", "Average score"), key=f"{key}_table")
+        ui.download_buttons(shown_dates(t), name, key=f"{key}_dl")
 
     if teacher_pick:
         students = ui.data(trends.drilldown, "student", **dict(g_scope, teacher=teacher_pick))
@@ -300,8 +312,8 @@ with tab_drill:
                                       "assessed": "Assessed"})
             t = t[["Student", "Subject", "Most recent assessment", "Date", "Score", "Cut", "Proficient", "Assessed"]]
             st.caption("Lowest first; students with no result in the year (not assessed) at the top.")
-            ui.table(page, t, percent_cols=("Score", "Cut"), key="trends_drill_students_table")
-            ui.download_buttons(t, "students", key="trends_drill_students_dl")
+            ui.table(page, shown_dates(t), percent_cols=("Score", "Cut"), key="trends_drill_students_table")
+            ui.download_buttons(shown_dates(t), "students", key="trends_drill_students_dl")
             if not page.meeting and hasattr(ui, "student_link"):
                 with st.expander("Open a student's profile"):
                     sids = students["student_id"].astype(str).tolist()

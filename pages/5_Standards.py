@@ -1,9 +1,247 @@
-"""Standards (placeholder until its issue lands)."""
+"""Standards: how are students doing on this standard everywhere?"""
 
 import streamlit as st
 
-from lib import ui
+from lib import charts, privacy, reports, trends, ui
+from lib import standards_explorer as se
 
-page = ui.setup("Standards")
+page = ui.setup("Standards", "🔎")
+f = ui.filters(("school", "grade", "subject", "teacher", "standard"))
 st.title("Standards")
-st.info("This page is being built.")
+
+NO_CLASS = "(no class on roster)"
+
+
+def show_chart(chart, name: str, key: str) -> None:
+    """A chart with a PNG download under it (rendered only when clicked)."""
+    ui.chart(page, chart, key=key)
+    st.download_button("PNG", data=lambda c=chart: reports.chart_png(c, big=page.meeting), file_name=f"{name}.png",
+                       mime="image/png", key=f"{key}_png", on_click="ignore", icon="🖼️")
+
+
+def shown_dates(df):
+    """Dates as plain days (no 00:00:00) for display and download."""
+    out = df.copy()
+    for col in out.columns:
+        if str(out[col].dtype).startswith("datetime64"):
+            out[col] = out[col].dt.date
+    return out
+
+
+# --- find standards ----------------------------------------------------------------------------
+years = ui.data(trends.school_years)
+s1, s2 = st.columns([3, 1])
+s1.text_input("Find a standard by code or words", key="standards_search",
+              placeholder="e.g. 3.NF, fractions, main idea")
+st.session_state.setdefault("standards_year", years[0] if years else "All years")
+if st.session_state["standards_year"] not in ["All years"] + years:
+    st.session_state["standards_year"] = "All years"
+s2.selectbox("School year", ["All years"] + years, key="standards_year",
+             help="Results, 'where students stand' and the not-yet-proficient list use this year.")
+found = ui.data(se.search, st.session_state.get("standards_search", ""), f["subject"], f["grade"])
+if found.empty and not st.session_state.get("standards_search"):
+    st.info("No standards yet: import results with a standard column (or a standards list) to explore them.",
+            icon="📥")
+    st.page_link("pages/1_Import.py", label="Import results", icon="📥")
+    st.stop()
+
+described = dict(zip(found["code"], found["description"]))
+n_assess = dict(zip(found["code"], found["assessments"]))
+if "standards_pick" not in st.session_state:
+    first = f["standard"] or next((c for c, n in zip(found["code"], found["assessments"]) if n > 0), None)
+    st.session_state["standards_pick"] = [first] if first else []
+picked = [c for c in st.session_state["standards_pick"] if c]
+options = list(dict.fromkeys(picked + found["code"].tolist()))
+
+
+def fmt(code: str) -> str:
+    desc = described.get(code)
+    return f"{code} · {desc}" if isinstance(desc, str) and desc else code
+
+
+st.multiselect("Standards", options, key="standards_pick", format_func=fmt,
+               help="Pick one or several standards; the search box narrows this list.")
+codes = tuple(st.session_state["standards_pick"])
+if not codes:
+    st.markdown(f"**{len(found)} standard(s) match.** Pick one or more above.")
+    t = found.rename(columns={"code": "Standard", "subject": "Subject", "grade_level": "Grade",
+                              "description": "Skill", "assessments": "Assessments", "items": "Items",
+                              "last_assessed": "Last assessed"})
+    ui.table(page, shown_dates(t), key="standards_found_table")
+    st.stop()
+
+year = None if st.session_state["standards_year"] == "All years" else st.session_state["standards_year"]
+date_from, date_to = trends.school_year_bounds(year)
+scope = dict(school=f["school"], grade=f["grade"], subject=f["subject"], teacher=f["teacher"],
+             date_from=date_from, date_to=date_to)
+summary = ui.data(se.summary, codes, **scope)
+if summary.empty:
+    where = year or "any year"
+    st.info(f"No results on {', '.join(codes)} in {where} for these filters. Try 'All years' or widen the sidebar "
+            "filters.", icon="🔎")
+    st.stop()
+
+# --- first screenful: where students stand on each standard, and over time -------------------------
+st.caption("Where students stand = each student's most recent result on the standard"
+           f"{' in ' + year if year else ''}; proficient = at or above that assessment's cut.")
+not_prof = ui.data(se.not_yet_proficient, codes, **scope)
+if len(summary) == 1:
+    r = summary.iloc[0]
+    cols = st.columns(4)
+    cols[0].metric(f"{r['standard_code']}: proficient now", f"{r['pct_proficient']:.0%}",
+                   help=f"{int(r['proficient'])} of {int(r['students'])} students, most recent result each.")
+    cols[1].metric("Students with a result", f"{int(r['students']):,}")
+    cols[2].metric("Not yet proficient", f"{len(not_prof):,}")
+    cols[3].metric("Assessments", f"{int(r['assessments']):,}",
+                   help=f"Assessments that measured it{' in ' + year if year else ''}; last on "
+                        f"{r['last_assessed']:%d %b %Y}.")
+    if isinstance(r["description"], str):
+        st.caption(f"{r['standard_code']}: {r['description']}")
+else:
+    cols = st.columns(min(len(summary), 4))
+    for i, (_, r) in enumerate(summary.head(4).iterrows()):
+        n_not = int((not_prof["standard_code"] == r["standard_code"]).sum())
+        cols[i].metric(f"{r['standard_code']}: proficient now", f"{r['pct_proficient']:.0%}",
+                       help=f"{int(r['proficient'])} of {int(r['students'])} students; {n_not} not yet proficient; "
+                            f"assessed on {int(r['assessments'])} assessment(s).")
+        cols[i].caption(f"{n_not} not yet proficient · {int(r['assessments'])} assessment(s)")
+    if len(summary) > 4:
+        st.caption(f"{len(summary) - 4} more standard(s) in the tables below.")
+
+by_a = ui.data(se.by_assessment, codes, **scope)
+# The trend shows every year, so a new year's first check sits next to last year's.
+by_a_all = ui.data(se.by_assessment, codes, **dict(scope, date_from=None, date_to=None))
+if by_a_all["assessment_id"].nunique() > 1:
+    st.markdown("**% proficient at each assessment over time (all years)**")
+    show_chart(charts.standard_time_chart(by_a_all, big=page.meeting), "standard_over_time",
+               "standards_time_chart")
+else:
+    st.info("Only one assessment has measured this so far: the trend appears after the next one.", icon="📈")
+
+tab_grade, tab_teacher, tab_assess, tab_items, tab_students = st.tabs(
+    ["By grade", "By teacher", "Assessments", "Items", "Not yet proficient"])
+
+multi = len(codes) > 1
+with tab_grade:
+    bg = ui.data(se.by_grade, codes, **scope)
+    bg = bg.assign(grade=["Grade " + str(g) for g in bg["grade_level"]])
+    bg = bg.rename(columns={"students": "assessed"})
+    show_chart(charts.pct_bars_chart(bg, "grade", big=page.meeting, color_col="standard_code" if multi else None),
+               "standard_by_grade", "standards_grade_chart")
+    t = bg.rename(columns={"grade": "Grade", "standard_code": "Standard", "assessed": "Students",
+                           "proficient": "Proficient", "pct_proficient": "% proficient",
+                           "mean_score": "Average score"})[["Grade", "Standard", "Students", "Proficient",
+                                                            "% proficient", "Average score"]]
+    ui.table(page, shown_dates(t), percent_cols=("% proficient", "Average score"), key="standards_grade_table")
+    ui.download_buttons(shown_dates(t), "standard_by_grade", key="standards_grade_dl")
+
+with tab_teacher:
+    bt = ui.data(se.by_teacher, codes, **scope)
+    st.caption(f"Each class's students, their most recent result. Classes under {privacy.MIN_GROUP_TEAM} students "
+               "are hidden. For learning from colleagues, not ranking them.")
+    if bt.empty or bt["teacher_id"].isna().all():
+        st.info("No class rosters (sections) match these results, so they cannot be split by teacher.", icon="🏫")
+    else:
+        labels = ui.teacher_labels(page, list(bt["teacher_id"].dropna().unique()))
+        bt = bt.assign(teacher=[labels.get(t, t) if isinstance(t, str) else NO_CLASS for t in bt["teacher_id"]])
+        bt = bt.rename(columns={"students": "assessed"})
+        show_chart(charts.pct_bars_chart(bt, "teacher", big=page.meeting,
+                                         color_col="standard_code" if multi else None),
+                   "standard_by_teacher", "standards_teacher_chart")
+        t = bt.rename(columns={"teacher": "Class", "standard_code": "Standard", "assessed": "Students",
+                               "proficient": "Proficient", "pct_proficient": "% proficient",
+                               "mean_score": "Average score", "suppressed": "Hidden (small class)"})
+        t = t[["Class", "Standard", "Students", "Proficient", "% proficient", "Average score", "Hidden (small class)"]]
+        ui.table(page, shown_dates(t), percent_cols=("% proficient", "Average score"), key="standards_teacher_table")
+        ui.download_buttons(shown_dates(t), "standard_by_teacher", key="standards_teacher_dl")
+
+with tab_assess:
+    t = by_a.rename(columns={"administered_on": "Date", "title": "Assessment", "kind": "Kind",
+                             "grade_level": "Grade", "standard_code": "Standard", "n_items": "Items",
+                             "students": "Students", "proficient": "Proficient", "pct_proficient": "% proficient",
+                             "mean_score": "Average score", "cut": "Cut"})
+    t = t[["Date", "Assessment", "Kind", "Grade", "Standard", "Items", "Students", "Proficient", "% proficient",
+           "Average score", "Cut"]].sort_values(["Date", "Standard"], ascending=[False, True])
+    ui.table(page, shown_dates(t), percent_cols=("% proficient", "Average score", "Cut"), key="standards_assess_table")
+    ui.download_buttons(shown_dates(t), "standard_by_assessment", key="standards_assess_dl")
+    aids = list(dict.fromkeys(by_a.sort_values("administered_on", ascending=False)["assessment_id"]))
+    titles = dict(zip(by_a["assessment_id"], by_a["title"]))
+    st.session_state.setdefault("standards_assessment", aids[0])
+    if st.session_state["standards_assessment"] not in aids:
+        st.session_state["standards_assessment"] = aids[0]
+    a1, a2 = st.columns([3, 2])
+    a1.selectbox("Assessment", aids, key="standards_assessment", format_func=lambda a: titles.get(a, a))
+    aid = st.session_state["standards_assessment"]
+    with a2:
+        st.page_link("pages/2_Team_meeting.py", label="Open in the team meeting view", icon="👥",
+                     query_params=ui.link_params(assessment=aid, standard=codes[0]))
+        st.download_button("Download PDF meeting report",
+                           data=lambda a=aid: reports.meeting_pdf(page.con, a, page.meeting, f["school"],
+                                                                  page.name_style),
+                           file_name=reports.meeting_pdf_name(page.con, aid), mime="application/pdf",
+                           key="standards_pdf", on_click="ignore", icon="📄",
+                           help="Summary, by-standard chart, teacher comparison, intervention and extension "
+                                "groups" + (" (names hidden: meeting mode is on)." if page.meeting else "."))
+
+with tab_items:
+    it = ui.data(se.items, codes, f["school"], f["grade"], f["subject"], date_from, date_to)
+    if it.empty:
+        st.info("No items are aligned to this standard in the chosen year.")
+    elif it["synthetic"].all():
+        st.info("These results were loaded per standard (no item-level data), so there are no item statistics: "
+                "each 'item' is the standard itself.", icon="🧩")
+    if not it.empty:
+        st.caption("Difficulty = average share of points earned (higher = easier). Discrimination = correlation of "
+                   "the item with the rest of the test (below 0.15 is weak; below 0 suggests a wrong key). "
+                   "Every student in the school who took the assessment counts.")
+        real = it[~it["synthetic"]]
+        if len(real) and real["discrimination"].notna().any():
+            shown = real.assign(item=[f"{a.split('-')[-1]}#{i}" for a, i in zip(real["assessment_id"], real["item"])])
+            show_chart(charts.item_map_chart(shown, se.TOO_HARD, se.TOO_EASY, big=page.meeting), "items",
+                       "standards_items_chart")
+        t = it.rename(columns={"administered_on": "Date", "title": "Assessment", "item": "Item",
+                               "standard_code": "Standard", "points_possible": "Points",
+                               "correct_response": "Key", "students": "Students", "difficulty": "Difficulty",
+                               "discrimination": "Discrimination", "top_wrong": "Most common wrong answer",
+                               "top_wrong_share": "Chosen by", "flag": "Look at"})
+        t = t[["Date", "Assessment", "Item", "Standard", "Points", "Key", "Students", "Difficulty", "Discrimination",
+               "Most common wrong answer", "Chosen by", "Look at"]]
+        ui.table(page, shown_dates(t), percent_cols=("Difficulty", "Chosen by"), key="standards_items_table")
+        ui.download_buttons(shown_dates(t), "items", key="standards_items_dl")
+
+with tab_students:
+    st.caption("Students whose most recent result on the standard is below the cut, lowest first: who needs "
+               "more time and support on this skill across the school.")
+    if not_prof.empty:
+        st.success("Every student with a result is proficient on their most recent attempt.", icon="🎉")
+    else:
+        shown = ui.label_students(page, not_prof)
+        tlabels = ui.teacher_labels(page, list(not_prof["teacher_id"].dropna().unique()))
+        shown["class"] = [tlabels.get(t, t) if isinstance(t, str) else NO_CLASS for t in not_prof["teacher_id"]]
+        t = shown.rename(columns={"student": "Student", "grade_level": "Grade", "class": "Class",
+                                  "standard_code": "Standard", "latest_score": "Latest score",
+                                  "latest_assessment": "Latest assessment", "latest_date": "Date",
+                                  "attempts": "Attempts", "best_score": "Best score",
+                                  "times_proficient": "Times proficient"})
+        t = t[["Student", "Grade", "Class", "Standard", "Latest score", "Latest assessment", "Date", "Attempts",
+               "Best score", "Times proficient"]]
+        st.markdown(f"**{len(t)} not yet proficient**" + (f" ({t['Student'].nunique()} students)" if multi else ""))
+        ui.table(page, shown_dates(t), percent_cols=("Latest score", "Best score"), key="standards_students_table")
+        ui.download_buttons(shown_dates(t), "not_yet_proficient", key="standards_students_dl")
+        if not page.meeting and hasattr(ui, "student_link"):
+            sids = not_prof["student_id"].astype(str).tolist()
+            names = dict(zip(sids, t["Student"]))
+            uniq = list(dict.fromkeys(sids))
+            st.session_state.setdefault("standards_student", uniq[0])
+            if st.session_state["standards_student"] not in uniq:
+                st.session_state["standards_student"] = uniq[0]
+            c1, c2 = st.columns([2, 1])
+            c1.selectbox("Open a student's profile", uniq, key="standards_student",
+                         format_func=lambda s: names.get(s, s))
+            with c2:
+                ui.student_link(page, st.session_state["standards_student"], "Open profile")
+
+all_tables = {"summary": summary, "by assessment": by_a, "not yet proficient": ui.label_students(page, not_prof)}
+st.download_button("Download every table (XLSX)", data=lambda: reports.workbook(all_tables),
+                   file_name="standards.xlsx", key="standards_all_xlsx", on_click="ignore",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
