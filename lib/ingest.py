@@ -1096,10 +1096,10 @@ def prepare(con: duckdb.DuckDBPyConnection, uploads: list[Upload],
     keys = [(fp, t, f) for fp, t, f, lay, _ in tables if lay is not None and lay.role == "key"]
     used_keys: set[int] = set()
     for fp, t, fields, layout, _ in tables:
-        if layout is None or layout.role == "key":
+        if layout is not None and layout.role == "key":
             continue
         pairing: list[tuple[Table, dict[str, int]]] = []
-        if layout.name in ("wide", "google_forms"):
+        if layout is not None and layout.name in ("wide", "google_forms"):
             ordered = [k for k in keys if k[0] is fp] + [k for k in keys if k[0] is not fp]
             for kfp, kt, kf in ordered:
                 if _wide_item_columns(t, fields, _key_items(kt, kf)):

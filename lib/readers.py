@@ -209,20 +209,24 @@ def _read_fast(body: str, lines: list[str], start: int, delim: str, name: str, e
     if not body_lines or any(not ln.strip() for ln in body_lines):
         return None
     try:
+        # header=None: the C parser then refuses a row longer than the first instead of silently
+        # turning leading cells into an index.
         df = pd.read_csv(io.StringIO(body), sep=delim, dtype=str, keep_default_na=False, na_filter=False,
-                         skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, header=0)
+                         skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, header=None,
+                         index_col=False)
     except (pd.errors.ParserError, ValueError, csv.Error):
         return None
-    if len(df) != len(body_lines):
+    if len(df) != len(body_lines) + 1:
         return None
-    header = [str(h).strip() for h in next(csv.reader([lines[start]], delimiter=delim))]
+    header = [str(h).strip() for h in df.iloc[0].fillna("").tolist()]
     while header and header[-1] == "":
         header.pop()
-    if not header or len(header) != len(df.columns) and df.shape[1] < len(header):
+    if not header:
         return None
-    df = df.iloc[:, : len(header)]
-    if df.shape[1] < len(header):
+    extra = df.iloc[1:, len(header):]
+    if extra.size and (extra.fillna("").astype(str).apply(lambda c: c.str.strip()) != "").any().any():
         return None
+    df = df.iloc[1:, : len(header)].reset_index(drop=True).fillna("")
     df.columns = range(len(header))
     numbers = list(range(start + 2, start + 2 + len(df)))
     return Table(name, None, header, df.astype("str"), numbers, start + 1, delim, encoding, [])

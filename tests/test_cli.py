@@ -75,7 +75,8 @@ def test_unreadable_file_and_bad_arguments_exit_2(capsys, tmp_path):
 def test_locked_database_exits_2_with_a_plain_message(tmp_path):
     db = tmp_path / "held.duckdb"
     holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-                               "print('ready', flush=True); time.sleep(30)", str(db)], stdout=subprocess.PIPE, text=True)
+                               "print('ready', flush=True); time.sleep(30)", str(db)],
+                              stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
         r = subprocess.run([sys.executable, "-m", "lib.cli", "info", "--db", str(db)], cwd=ROOT,
