@@ -1,0 +1,157 @@
+"""The team meeting page on the demo school, run as the app runs it (AppTest from app.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+
+from lib import meeting, privacy, store
+from tests.test_meeting import demo_frames, pandas_roster, pandas_scores  # noqa: F401
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "pages/2_Team_meeting.py"
+
+
+@pytest.fixture(scope="module")
+def demo_app(demo_db_file, tmp_path_factory):
+    """The app pointed at one copy of the demo store for this module (caches stay warm between tests)."""
+    path = tmp_path_factory.mktemp("team_page") / "app.duckdb"
+    shutil.copy(demo_db_file, path)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PLC_LENS_DB", str(path))
+        mp.setenv("PLC_LENS_DEMO", "0")
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        yield path
+        st.cache_resource.clear()
+        st.cache_data.clear()
+
+
+def open_page(**params):
+    """Run the team meeting page with URL parameters."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_headline_is_the_teams_latest_and_matches_pandas(demo_app, demo_frames):  # noqa: F811
+    at = open_page(grade="3", subject="Math")
+    aid = "A2026-3-M-f07"
+    assert at.selectbox(key="team_assessment").value == aid
+    assert at.query_params["assessment"] == aid
+    _, _, overall = pandas_scores(demo_frames, aid)
+    roster = pandas_roster(demo_frames, aid)
+    proficient = int((overall["score"] >= 0.8).sum())
+    m = metrics(at)
+    assert m["Proficient (≥ 80%)"] == f"{proficient / len(overall):.0%}"
+    assert m["Students assessed"] == str(len(overall))
+    assert m["Not assessed"] == str(len(set(roster.index) - set(overall.index)))
+    items = demo_frames["items"][demo_frames["items"]["assessment_id"] == aid]
+    assert m["Items · standards"] == f"{len(items)} · {items['standard_code'].nunique()}"
+    text = " ".join(md.value for md in at.markdown)
+    assert f"**{proficient} of {len(overall)}**" in text
+    # The not-assessed students are named behind the expander.
+    missing = len(set(roster.index) - set(overall.index))
+    assert any(e.label.startswith(f"Not assessed: {missing} students") for e in at.expander)
+    # Grid, groups, items and growth tabs are all there.
+    assert [t.label for t in at.tabs] == ["Students × standards", "Who needs time and support", "Item analysis",
+                                           "Growth"]
+    downloads = [b.label for b in at.get("download_button")]
+    assert "Download CSV" in downloads and "Download XLSX" in downloads and "Printable view (HTML)" in downloads
+
+
+def test_grid_lists_every_assessed_student_with_real_names(demo_app, demo_frames):  # noqa: F811
+    at = open_page(grade="3", subject="Math")
+    _, std, overall = pandas_scores(demo_frames, "A2026-3-M-f07")
+    grids = [df.value for df in at.dataframe if "Overall" in df.value.columns]
+    assert grids, "no student grid"
+    grid = grids[0]
+    assert len(grid) == len(overall)
+    first = demo_frames["students"].set_index("student_id").loc[overall.index[0]]
+    assert f"{first['first_name']} {first['last_name']}" in set(grid["Student"])
+
+
+def test_picking_an_assessment_with_a_wrong_key(demo_app):
+    at = open_page(grade="3", subject="Math")
+    at.selectbox(key="team_assessment").set_value("A2025-3-M-b02").run()
+    assert not at.exception
+    assert at.query_params["assessment"] == "A2025-3-M-b02"
+    errors = [e.value for e in at.error]
+    assert any(msg.startswith("Item 3 ") and "check the key" in msg for msg in errors)
+
+
+def test_link_with_assessment_reproduces_the_view(demo_app):
+    at = open_page(grade="3", subject="Math", assessment="A2025-3-M-b02")
+    assert at.selectbox(key="team_assessment").value == "A2025-3-M-b02"
+
+
+def test_notable_differences_are_framed_as_learning(demo_app, demo_db_file):
+    # Find a recent CFA where some class differs notably (the demo gives teachers strengths and gaps).
+    con = store.connect(demo_db_file, read_only=True)
+    try:
+        found = None
+        for aid in meeting.assessment_options(con, date_from=dt.date(2026, 8, 1))["assessment_id"]:
+            notable = meeting.notable_differences(meeting.teacher_vs_team(con, aid))
+            if set(notable["difference"]) == {"notably higher", "notably lower"}:
+                found = aid
+                break
+    finally:
+        con.close()
+    assert found, "the demo should have a CFA with a notably higher and a notably lower class"
+    at = open_page(assessment=found)
+    assert at.selectbox(key="team_assessment").value == found
+    ideas = [s.value for s in at.success]
+    assert any("What did they try" in s for s in ideas)
+    asks = [w.value for w in at.warning]
+    assert any("Which of the team's strategies could help" in w for w in asks)
+    assert at.radio(key="team_compare_standard").value == "All standards"
+
+
+def test_meeting_mode_uses_pseudonyms_and_teacher_letters(demo_app):
+    at = open_page(grade="3", subject="Math", meeting="1")
+    grid = [df.value for df in at.dataframe if "Overall" in df.value.columns][0]
+    assert all(name.split()[0] in privacy.ADJECTIVES for name in grid["Student"])
+    assert set(grid["Class"]) <= {f"Teacher {c}" for c in "ABCDE"}
+    # Headline tables render as large static tables in meeting mode.
+    assert len(at.table) >= 1
+
+
+def test_teacher_filter_narrows_student_views(demo_app):
+    at = open_page(grade="3", subject="Math", teacher="T0030")
+    assert at.toggle(key="team_only_class").value is True
+    grid = [df.value for df in at.dataframe if "Overall" in df.value.columns][0]
+    assert set(grid["Class"]) == {"Ms. Patel"} or len(set(grid["Class"])) == 1
+    at.toggle(key="team_only_class").set_value(False).run()
+    grid = [df.value for df in at.dataframe if "Overall" in df.value.columns][0]
+    assert len(set(grid["Class"])) > 1
+
+
+def test_growth_and_items_tabs_have_content(demo_app):
+    at = open_page(grade="3", subject="Math")
+    assert at.selectbox(key="team_growth_standard").options == ["3.MD.B.3", "3.MD.B.4"]
+    captions = " ".join(c.value for c in at.caption)
+    assert "most recent earlier assessment" in captions and "Discrimination" in captions
+
+
+def test_empty_store_says_what_to_do(app_db):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    assert any("No common assessment" in i.value for i in at.info)
