@@ -1,0 +1,373 @@
+"""School trends: each figure against the hand-worked school (tests/trends_fixtures.py) and pandas on demo data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib import store, trends
+from tests import trends_fixtures as tf
+
+BENCH = ("benchmark",)
+
+
+@pytest.fixture
+def tiny(con):
+    """The hand-worked grade 3 Math school (see tests/trends_fixtures.py for every number)."""
+    return tf.tiny_school(con)
+
+
+def row(df: pd.DataFrame, **where) -> pd.Series:
+    """The one row matching column=value pairs."""
+    mask = np.ones(len(df), dtype=bool)
+    for k, v in where.items():
+        mask &= (df[k] == v).to_numpy() if v is not None else df[k].isna().to_numpy()
+    hits = df[mask]
+    assert len(hits) == 1, f"{len(hits)} rows match {where}"
+    return hits.iloc[0]
+
+
+# --- hand-worked ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("aid, assessed, not_assessed, proficient, pct, mean", [
+    ("B1", 5, 1, 2, 0.4, 0.55),
+    ("F1", 3, 2, 1, 1 / 3, 2 / 3),
+    ("B2", 5, 0, 3, 0.6, 0.65),
+])
+def test_over_time_hand_worked(tiny, aid, assessed, not_assessed, proficient, pct, mean):
+    df = trends.over_time(tiny, kinds=("benchmark", "formative"))
+    r = row(df, assessment_id=aid)
+    assert (r["assessed"], r["not_assessed"], r["proficient"]) == (assessed, not_assessed, proficient)
+    assert r["pct_proficient"] == pytest.approx(pct)
+    assert r["mean_score"] == pytest.approx(mean)
+    assert r["school_year_label"] == "2025-26"
+
+
+def test_over_time_filters(tiny):
+    assert list(trends.over_time(tiny, kinds=BENCH)["assessment_id"]) == ["B1", "B2"]
+    assert list(trends.over_time(tiny, kinds=("formative",))["assessment_id"]) == ["F1"]
+    assert trends.over_time(tiny, subject="ELA").empty
+    # School South holds only s6, who took B1 (not on a roster) and scored 50%.
+    south = trends.over_time(tiny, school="South", kinds=BENCH)
+    assert list(south["assessment_id"]) == ["B1"]
+    assert (south["assessed"].iat[0], south["proficient"].iat[0]) == (1, 0)
+    # Teacher t2 has s4 and s5: B1 s4 proficient, s5 not assessed; B2 s4 no, s5 yes.
+    t2 = trends.over_time(tiny, teacher="t2", kinds=BENCH).set_index("assessment_id")
+    assert t2.loc["B1", ["assessed", "not_assessed", "proficient"]].tolist() == [1, 1, 1]
+    assert t2.loc["B2", ["assessed", "not_assessed", "proficient"]].tolist() == [2, 0, 1]
+    only_b2 = trends.over_time(tiny, kinds=BENCH, date_from=dt.date(2026, 1, 1))
+    assert list(only_b2["assessment_id"]) == ["B2"]
+
+
+def test_changes_hand_worked(tiny):
+    ch = trends.changes(tiny, kinds=BENCH)
+    r = row(ch, kind="benchmark")
+    assert r["assessment_id"] == "B2" and r["prev_title"] == "Gr 3 Math BOY Benchmark"
+    assert r["change_in_year"] == pytest.approx(0.2)
+    assert pd.isna(r["change_year_over_year"])
+
+
+def test_changes_year_over_year(con):
+    """Same window a year later: BOY 2025 (1 of 2 proficient) -> BOY 2026 (2 of 2)."""
+    iid = tf.begin_import(con)
+    tf.insert(con, "students", [dict(student_id=s, grade_level="3") for s in "abcd"], iid)
+    tf.insert(con, "assessments", [
+        dict(assessment_id="Y1", title="BOY 25", subject="Math", grade_level="3", kind="benchmark",
+             administered_on=dt.date(2025, 9, 10), proficiency_cut=0.5),
+        dict(assessment_id="Y2", title="BOY 26", subject="Math", grade_level="3", kind="benchmark",
+             administered_on=dt.date(2026, 9, 9), proficiency_cut=0.5)], iid)
+    tf.insert(con, "items", [dict(assessment_id=a, item="1", standard_code="X", points_possible=1.0)
+                             for a in ("Y1", "Y2")], iid)
+    tf.insert(con, "responses", [dict(assessment_id="Y1", student_id="a", item="1", points_earned=1.0),
+                                 dict(assessment_id="Y1", student_id="b", item="1", points_earned=0.0),
+                                 dict(assessment_id="Y2", student_id="c", item="1", points_earned=1.0),
+                                 dict(assessment_id="Y2", student_id="d", item="1", points_earned=1.0)], iid)
+    r = trends.changes(con, kinds=BENCH).iloc[0]
+    assert r["assessment_id"] == "Y2" and r["year_ago_title"] == "BOY 25"
+    assert r["change_year_over_year"] == pytest.approx(0.5)
+    assert pd.isna(r["change_in_year"])
+
+
+def test_growth_hand_worked(tiny):
+    """B1 -> B2 over s1-s4 (s5 missed B1, s6 missed B2)."""
+    g = trends.growth(tiny)
+    assert len(g) == 1
+    r = g.iloc[0]
+    assert (r["from_id"], r["to_id"], r["matched"]) == ("B1", "B2", 4)
+    assert r["mean_from"] == pytest.approx((1 + .5 + 0 + .75) / 4)
+    assert r["mean_to"] == pytest.approx((.75 + 1 + .25 + .5) / 4)
+    assert r["mean_growth"] == pytest.approx(0.0625)
+    assert (r["pct_from"], r["pct_to"]) == (0.5, 0.5)
+    assert (r["became_proficient"], r["fell_below"]) == (1, 1)  # s2 rose, s4 fell
+
+
+def test_growth_needs_two_in_one_year(tiny):
+    assert trends.growth(tiny, date_to=dt.date(2025, 12, 31)).empty
+    assert trends.growth(tiny, kind="formative").empty
+
+
+@pytest.mark.parametrize("kinds, code, students, proficient", [
+    (("benchmark", "formative"), "3.OA.A.1", 6, 4),   # B2 for s1-s5 (s1 s2 s5), s6's B1 1.0
+    (("benchmark", "formative"), "3.NF.A.1", 6, 1),   # B2 for s1-s5 (s2 only), s6's B1 0
+    (("formative",), "3.NF.A.1", 3, 1),               # F1: s1 1.0 >= .8
+])
+def test_heatmap_hand_worked(tiny, kinds, code, students, proficient):
+    hm = trends.heatmap(tiny, kinds=kinds)
+    r = row(hm, standard_code=code)
+    assert (r["grade_level"], r["students"], r["proficient"]) == ("3", students, proficient)
+    assert r["pct_proficient"] == pytest.approx(proficient / students)
+    assert r["standard_key"] == code.split(".", 1)[1]
+
+
+@pytest.mark.parametrize("code, grade, key", [
+    ("3.OA.A.1", "3", "OA.A.1"), ("RL.3.1", "3", "RL.1"), ("K.CC.A.1", "K", "CC.A.1"),
+    ("MA-03-NF-2", "3", "MA-NF-2"), ("G3.NF.1", "3", "NF.1"), ("FRAC-1", "3", "FRAC-1"),
+    ("RL.3.3", "3", "RL.3"), ("3", "3", "3"), ("OA.1", None, "OA.1"),
+])
+def test_standard_key(code, grade, key):
+    assert trends.standard_key(code, grade) == key
+
+
+# Latest benchmark per student: s1 .75 P, s2 1.0 P, s3 .25, s4 .5, s5 .75 P, s6 .5 (B1).
+@pytest.mark.parametrize("flag, value, students, proficient, rest_n, rest_p", [
+    ("ell", "true", 3, 1, 3, 2), ("ell", "false", 3, 2, 3, 1),
+    ("iep", "true", 1, 0, 5, 3), ("frl", "true", 2, 2, 4, 1),
+    ("gender", "F", 3, 2, 3, 1), ("gender", "M", 3, 1, 3, 2),
+])
+def test_subgroups_hand_worked(tiny, flag, value, students, proficient, rest_n, rest_p):
+    sub = trends.subgroups(tiny, min_n=1, kinds=BENCH)
+    r = row(sub, flag=flag, value=value)
+    assert (r["students"], r["proficient"], r["rest_students"]) == (students, proficient, rest_n)
+    assert r["pct_proficient"] == pytest.approx(proficient / students)
+    assert r["rest_pct_proficient"] == pytest.approx(rest_p / rest_n)
+    assert r["gap"] == pytest.approx(proficient / students - rest_p / rest_n)
+    assert not r["suppressed"]
+
+
+def test_subgroups_skip_flags_nobody_has(tiny):
+    """Ethnicity is unknown for everyone, so it is not a subgroup."""
+    assert "ethnicity" not in set(trends.subgroups(tiny, min_n=1, kinds=BENCH)["flag"])
+    assert trends.subgroup_flags(tiny, kinds=BENCH) == ["ell", "iep", "frl", "gender"]
+
+
+def test_subgroups_suppress_small_groups_and_their_complement(tiny):
+    """IEP has 1 student: hidden, and so is the other IEP group (else the total would give it away)."""
+    sub = trends.subgroups(tiny, min_n=2, kinds=BENCH)
+    iep = sub[sub["flag"] == "iep"]
+    assert iep["suppressed"].all()
+    assert iep["pct_proficient"].isna().all() and iep["gap"].isna().all() and iep["proficient"].isna().all()
+    assert not sub[sub["flag"] == "gender"]["suppressed"].any()
+    # With the real threshold (10) a school of 6 shows no group at all, but keeps every row and its size.
+    default = trends.subgroups(tiny, kinds=BENCH)
+    assert default["suppressed"].all() and default["pct_proficient"].isna().all()
+    assert default["students"].sum() == sub["students"].sum()
+
+
+def test_complementary_suppression_with_three_groups():
+    df = pd.DataFrame({"subject": "Math", "flag": "ethnicity", "value": ["a", "b", "c"], "students": [3, 20, 40]})
+    hide = trends._complementary(df, 10)
+    assert hide.tolist() == [True, True, False]
+
+
+def test_subgroups_over_time(tiny):
+    sot = trends.subgroups_over_time(tiny, "gender", min_n=1, kinds=BENCH)
+    b1_f = row(sot, date=pd.Timestamp("2025-09-10"), value="F")
+    assert (b1_f["students"], b1_f["proficient"]) == (2, 1)  # s1 P, s3
+    hidden = trends.subgroups_over_time(tiny, "gender", kinds=BENCH)
+    assert hidden["suppressed"].all()
+
+
+@pytest.mark.parametrize("level, key, value, assessed, proficient", [
+    ("school", "school", "North", 5, 3),
+    ("school", "school", "South", 1, 0),
+    ("grade", "grade_level", "3", 6, 3),
+    ("teacher", "teacher_id", "t1", 3, 2),
+    ("teacher", "teacher_id", "t2", 2, 1),
+    ("teacher", "teacher_id", None, 1, 0),
+])
+def test_drilldown_hand_worked(tiny, level, key, value, assessed, proficient):
+    df = trends.drilldown(tiny, level, min_n=1, kinds=BENCH)
+    r = row(df, **{key: value})
+    assert (r["assessed"], r["proficient"]) == (assessed, proficient)
+
+
+def test_drilldown_counts_not_assessed_and_names_students(tiny):
+    """B1 only: s5 is on t2's roster but has no result."""
+    d = trends.drilldown(tiny, "school", kinds=BENCH, date_to=dt.date(2025, 12, 31))
+    north = row(d, school="North")
+    assert (north["assessed"], north["not_assessed"], north["proficient"]) == (4, 1, 2)
+    st_ = trends.drilldown(tiny, "student", kinds=BENCH, teacher="t2", date_to=dt.date(2025, 12, 31))
+    assert st_["student_id"].tolist() == ["s5", "s4"]  # not assessed first
+    assert st_["assessed"].tolist() == [False, True]
+    assert st_["first_name"].tolist() == ["Ed", "Di"]
+
+
+def test_drilldown_hides_small_classes(tiny):
+    df = trends.drilldown(tiny, "teacher", kinds=BENCH)
+    assert df["suppressed"].all() and df["pct_proficient"].isna().all()
+
+
+def test_headline_hand_worked(tiny):
+    h = trends.headline(tiny, kinds=BENCH).iloc[0]
+    assert (h["assessed"], h["proficient"], h["not_assessed"]) == (6, 3, 0)
+    assert h["pct_proficient"] == pytest.approx(0.5)
+
+
+def test_school_years_kinds_and_bounds(tiny):
+    assert trends.school_years(tiny) == ["2025-26"]
+    assert trends.kinds(tiny) == ["benchmark", "formative"]
+    assert trends.default_kinds(tiny) == ("benchmark",)
+    assert trends.school_year_bounds("2025-26") == (dt.date(2025, 7, 1), dt.date(2026, 6, 30))
+    assert trends.school_year_bounds(None) == (None, None)
+
+
+def test_empty_store_gives_empty_frames(con):
+    assert trends.over_time(con).empty and trends.growth(con).empty and trends.heatmap(con).empty
+    assert trends.subgroups(con).empty and trends.drilldown(con, "grade").empty
+    assert trends.school_years(con) == [] and trends.default_kinds(con) == ()
+
+
+def test_flag_label():
+    assert trends.flag_label("ell", "true") == "ELL"
+    assert trends.flag_label("frl", "false") == "Not FRL"
+    assert trends.flag_label("gender", "F") == "F"
+    assert trends.flag_label("home_language", "true") == "Home language"
+
+
+def test_extra_roster_flag_is_a_subgroup(tiny):
+    """Any flag column in the roster becomes a subgroup (here one added by a later migration)."""
+    tiny.execute("ALTER TABLE students ADD COLUMN gifted BOOLEAN")
+    tiny.execute("UPDATE students SET gifted = student_id IN ('s1', 's2')")
+    sub = trends.subgroups(tiny, min_n=1, kinds=BENCH)
+    r = row(sub, flag="gifted", value="true")
+    assert (r["students"], r["proficient"]) == (2, 2)
+
+
+# --- against pandas on the demo school -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_frames(demo_db_file):
+    """The demo store's tables as DataFrames (read once)."""
+    c = store.connect(demo_db_file, read_only=True)
+    try:
+        out = {t: store.fetch_df(c, f"SELECT * FROM {t}") for t in
+               ("students", "sections", "enrollments", "assessments", "items", "responses")}
+    finally:
+        c.close()
+    a = out["assessments"]
+    a["administered_on"] = pd.to_datetime(a["administered_on"])
+    a["sy"] = np.where(a["administered_on"].dt.month >= 7, a["administered_on"].dt.year,
+                       a["administered_on"].dt.year - 1)
+    r = out["responses"].merge(out["items"][["assessment_id", "item", "points_possible", "standard_code"]],
+                               on=["assessment_id", "item"])
+    out["overall"] = (r.groupby(["assessment_id", "student_id"])[["points_earned", "points_possible"]].sum()
+                      .reset_index().assign(score=lambda d: d["points_earned"] / d["points_possible"])
+                      .merge(a, on="assessment_id"))
+    out["overall"]["proficient"] = out["overall"]["score"] >= out["overall"]["proficiency_cut"]
+    out["by_std"] = (r.groupby(["assessment_id", "student_id", "standard_code"])[["points_earned", "points_possible"]]
+                     .sum().reset_index().assign(score=lambda d: d["points_earned"] / d["points_possible"])
+                     .merge(a, on="assessment_id"))
+    # The roster: enrolled in a section of the assessment's subject and grade whose term covers the date.
+    sec = out["sections"].merge(out["enrollments"], on="section_id")
+    sec["starts_on"] = pd.to_datetime(sec["starts_on"])
+    sec["ends_on"] = pd.to_datetime(sec["ends_on"])
+    exp = a.merge(sec, on=["subject", "grade_level"], suffixes=("", "_sec"))
+    exp = exp[(exp["administered_on"] >= exp["starts_on"]) & (exp["administered_on"] <= exp["ends_on"])]
+    out["expected"] = exp.groupby(["assessment_id", "student_id"], as_index=False)["teacher_id"].min()
+    return out
+
+
+def test_over_time_matches_pandas_on_demo(demo_con, demo_frames):
+    ours = trends.over_time(demo_con).set_index("assessment_id")
+    ov = demo_frames["overall"]
+    theirs = ov.groupby("assessment_id").agg(assessed=("score", "size"), proficient=("proficient", "sum"),
+                                             mean_score=("score", "mean"))
+    exp = demo_frames["expected"].merge(ov[["assessment_id", "student_id"]], how="left", indicator=True,
+                                        on=["assessment_id", "student_id"])
+    theirs["not_assessed"] = exp[exp["_merge"] == "left_only"].groupby("assessment_id").size()
+    theirs["not_assessed"] = theirs["not_assessed"].fillna(0)
+    joined = ours.join(theirs, suffixes=("", "_pd"), how="inner")
+    assert len(joined) == len(theirs) == ours["assessed"].gt(0).sum()
+    assert (joined["assessed"] == joined["assessed_pd"]).all()
+    assert (joined["proficient"] == joined["proficient_pd"]).all()
+    assert (joined["not_assessed"] == joined["not_assessed_pd"]).all()
+    assert np.allclose(joined["mean_score"], joined["mean_score_pd"])
+    assert np.allclose(joined["pct_proficient"], joined["proficient_pd"] / joined["assessed_pd"])
+
+
+def test_growth_matches_pandas_on_demo(demo_con, demo_frames):
+    ours = trends.growth(demo_con)
+    ov = demo_frames["overall"]
+    b = ov[ov["kind"] == "benchmark"]
+    events = (b[["assessment_id", "subject", "grade_level", "sy", "administered_on"]].drop_duplicates()
+              .sort_values(["administered_on", "assessment_id"]))
+    rows = []
+    for _, grp in events.groupby(["subject", "grade_level", "sy"]):
+        ids = grp["assessment_id"].tolist()
+        for a, c in zip(ids, ids[1:]):
+            m = b[b["assessment_id"] == a].merge(b[b["assessment_id"] == c], on="student_id")
+            rows.append({"from_id": a, "to_id": c, "matched": len(m),
+                         "mean_growth": (m["score_y"] - m["score_x"]).mean(),
+                         "pct_to": m["proficient_y"].mean(),
+                         "became": int((~m["proficient_x"] & m["proficient_y"]).sum())})
+    theirs = pd.DataFrame(rows).set_index(["from_id", "to_id"])
+    joined = ours.set_index(["from_id", "to_id"]).join(theirs, suffixes=("", "_pd"), how="inner")
+    assert len(joined) == len(theirs) == len(ours) > 10
+    assert (joined["matched"] == joined["matched_pd"]).all()
+    assert np.allclose(joined["mean_growth"], joined["mean_growth_pd"])
+    assert np.allclose(joined["pct_to"], joined["pct_to_pd"])
+    assert (joined["became_proficient"] == joined["became"]).all()
+
+
+def latest(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Each key's most recent row (date, then assessment id, descending)."""
+    return (frame.sort_values(["administered_on", "assessment_id"], ascending=False)
+            .drop_duplicates(keys, keep="first"))
+
+
+def test_heatmap_matches_pandas_on_demo(demo_con, demo_frames):
+    lo, hi = trends.school_year_bounds("2025-26")
+    ours = trends.heatmap(demo_con, subject="Math", date_from=lo, date_to=hi)
+    s = demo_frames["by_std"]
+    s = s[(s["subject"] == "Math") & (s["sy"] == 2025)]
+    last = latest(s, ["student_id", "standard_code", "grade_level"])
+    last = last.assign(p=last["score"] >= last["proficiency_cut"])
+    theirs = last.groupby(["grade_level", "standard_code"]).agg(n=("p", "size"), k=("p", "sum"))
+    joined = ours.set_index(["grade_level", "standard_code"]).join(theirs, how="inner")
+    assert len(joined) == len(theirs) == len(ours) > 50
+    assert (joined["students"] == joined["n"]).all() and (joined["proficient"] == joined["k"]).all()
+
+
+@pytest.mark.parametrize("flag", ["ell", "iep", "frl", "gender", "ethnicity"])
+def test_subgroups_match_pandas_on_demo(demo_con, demo_frames, flag):
+    lo, hi = trends.school_year_bounds("2025-26")
+    ours = trends.subgroups(demo_con, min_n=1, kinds=BENCH, date_from=lo, date_to=hi)
+    ov = demo_frames["overall"]
+    ov = ov[(ov["kind"] == "benchmark") & (ov["sy"] == 2025)]
+    last = latest(ov, ["student_id", "subject"]).merge(demo_frames["students"], on="student_id")
+    last["value"] = last[flag].map(lambda v: str(v).lower() if isinstance(v, (bool, np.bool_)) else str(v))
+    theirs = last.groupby(["subject", "value"]).agg(n=("proficient", "size"), k=("proficient", "sum"))
+    mine = ours[ours["flag"] == flag].set_index(["subject", "value"]).join(theirs, how="inner")
+    assert len(mine) == len(theirs) >= 4
+    assert (mine["students"] == mine["n"]).all() and (mine["proficient"] == mine["k"]).all()
+    for _subject, grp in mine.groupby(level=0):
+        for value, r in grp.iterrows():
+            rest = grp.drop(index=value)
+            assert r["rest_pct_proficient"] == pytest.approx(rest["k"].sum() / rest["n"].sum())
+
+
+def test_drilldown_teachers_match_pandas_on_demo(demo_con, demo_frames):
+    """Grade 3 Math benchmarks in 2025-26: each student's latest result, in the class of that assessment."""
+    lo, hi = trends.school_year_bounds("2025-26")
+    ours = trends.drilldown(demo_con, "teacher", min_n=1, grade="3", subject="Math", kinds=BENCH,
+                            date_from=lo, date_to=hi)
+    ov = demo_frames["overall"]
+    ov = ov[(ov["kind"] == "benchmark") & (ov["sy"] == 2025) & (ov["grade_level"] == "3") & (ov["subject"] == "Math")]
+    last = latest(ov, ["student_id"]).merge(demo_frames["expected"], on=["assessment_id", "student_id"], how="left")
+    theirs = last.groupby("teacher_id").agg(n=("proficient", "size"), k=("proficient", "sum"))
+    joined = ours.set_index("teacher_id").join(theirs, how="inner")
+    assert len(joined) == len(theirs) == 5
+    assert (joined["assessed"] == joined["n"]).all() and (joined["proficient"] == joined["k"]).all()
