@@ -537,7 +537,9 @@ queries.define(
 )
 queries.define(
     "goal_data_dates",
-    "SELECT min(administered_on) AS first_date, max(administered_on) AS last_date FROM assessments",
+    """SELECT min(administered_on) AS first_date, max(administered_on) AS last_date,
+              max(administered_on) FILTER (WHERE kind = 'benchmark') AS last_benchmark
+       FROM assessments""",
 )
 
 _PARAM_RE = re.compile(r"\$([a-z_]+)")
@@ -1317,13 +1319,19 @@ def preview(con: duckdb.DuckDBPyConnection, editing_goal_id: int | None = None, 
 
 
 def default_dates(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date]:
-    """Sensible form defaults from the data: the last month with results as baseline, next May as target."""
+    """Form defaults from the data: the month of the latest benchmark (else the last 30 days) as the
+    baseline window, and the next 31 May after the latest result as the target date."""
     df = _run(con, "goal_data_dates", {})
-    last = df.iat[0, 1]
+    last, bench = df.iat[0, 1], df.iat[0, 2]
     last = pd.Timestamp(last).date() if last is not None and not pd.isna(last) else dt.date.today()
     target_year = last.year + (1 if last.month >= 6 else 0)
-    return {"baseline_from": last - dt.timedelta(days=30), "baseline_to": last,
-            "target_date": dt.date(target_year, 5, 31)}
+    if bench is not None and not pd.isna(bench):
+        b = pd.Timestamp(bench).date()
+        start = b.replace(day=1)
+        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    else:
+        start, end = last - dt.timedelta(days=30), last
+    return {"baseline_from": start, "baseline_to": end, "target_date": dt.date(target_year, 5, 31)}
 
 
 def feasibility_of(con: duckdb.DuckDBPyConnection, goal_id: int) -> Feasibility:

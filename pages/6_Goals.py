@@ -15,7 +15,10 @@ BADGE_ICON = {"met": ":material/check_circle:", "on track": ":material/trending_
               "off track": ":material/trending_down:", "not started": ":material/schedule:"}
 # Cards needing attention first.
 CARD_ORDER = {"off track": 0, "at risk": 1, "on track": 2, "met": 3, "not started": 4}
-NONE_LABEL = "All"
+# Selectboxes show no choice for a None value, so "all" and "top level" are explicit sentinels.
+ALL = "(all)"
+TOP = 0
+SELECT_FIELDS = ("school", "grade_level", "teacher_id", "subject", "standard_code", "subgroup", "assessment_kind")
 
 
 def badge(status: str) -> str:
@@ -26,6 +29,13 @@ def badge(status: str) -> str:
 def pct(v) -> str:
     """A percentage 0-100 for display, or a dash."""
     return "–" if v is None or pd.isna(v) else f"{v:.1f}%".replace(".0%", "%")
+
+
+def big_pct(v) -> str:
+    """A metric value: whole percentages in meeting mode so they fit and read from the back of the room."""
+    if page.meeting and v is not None and not pd.isna(v):
+        return f"{v:.0f}%"
+    return pct(v)
 
 
 def day(v) -> str:
@@ -82,6 +92,13 @@ else:
                 + (f" &nbsp; · {hidden} hidden by the sidebar filters" if hidden else ""))
 
 
+def base_counts(b: goals.Baseline) -> str:
+    """'20 of 31 students', or with several results per student '20 of 40 results from 14 students'."""
+    if b.n_results > b.n_measured:
+        return f"{b.n_meeting} of {b.n_results} results from {b.n_measured} students"
+    return f"{b.n_meeting} of {b.n_measured} students"
+
+
 def more_text(p: goals.Progress) -> str:
     """'N more students' in words for a goal card."""
     cp = p.current_point
@@ -120,15 +137,15 @@ def card(p: goals.Progress) -> None:
                     f"owner {owner_label(s.owner)}")
         c1, c2, c3 = st.columns(3)
         base_help = ("Overridden: " + (s.baseline_override_reason or "")) if p.baseline.overridden else \
-            f"From the data: {p.baseline.n_meeting} of {p.baseline.n_measured} students, {day(p.baseline.date)}"
-        c1.metric("Baseline", pct(p.baseline.used_pct),
+            f"From the data: {base_counts(p.baseline)}, {day(p.baseline.date)}"
+        c1.metric("Baseline", big_pct(p.baseline.used_pct),
                   help=("Last period's result. " if s.kind == "growth" else "") + base_help)
         delta = None
         if p.current and p.expected_pct is not None:
             delta = f"{p.current[1] - p.expected_pct:+.1f} vs line"
-        c2.metric("Now", pct(p.current[1] if p.current else None), delta=delta,
+        c2.metric("Now", big_pct(p.current[1] if p.current else None), delta=delta,
                   delta_color="inverse" if s.kind == "reduce_failure" else "normal")
-        c3.metric("Target", pct(p.target_pct),
+        c3.metric("Target", big_pct(p.target_pct),
                   help=f"By {day(s.target_date)}" + (f"; {s.reduce_by_pct:g}% lower than the baseline (relative)"
                                                       if s.kind == "reduce_failure" else ""))
         st.markdown(more_text(p))
@@ -151,7 +168,7 @@ ids = [p.goal_id for p in progs]
 
 def goal_name(gid) -> str:
     """#id title for selectboxes."""
-    if gid is None:
+    if gid is None or gid == TOP:
         return "(none: a top-level goal)"
     p = by_id.get(gid)
     return f"#{gid} {p.spec.title}" if p else f"#{gid}"
@@ -162,7 +179,7 @@ with tab_detail:
         st.info("Create a goal first.")
     else:
         if st.session_state.get("goals_detail_goal") not in ids:
-            st.session_state["goals_detail_goal"] = (shown or progs)[0].goal_id
+            st.session_state["goals_detail_goal"] = (cards or progs)[0].goal_id
         gid = st.selectbox("Goal", ids, key="goals_detail_goal", format_func=goal_name)
         p = by_id[gid]
         s = p.spec
@@ -176,7 +193,7 @@ with tab_detail:
         st.markdown(f"**Cohort:** {cohort}")
         b = p.baseline
         if b.data_pct is not None:
-            btxt = (f"{pct(b.data_pct)} from the data ({b.n_meeting} of {b.n_measured} students"
+            btxt = (f"{pct(b.data_pct)} from the data ({base_counts(b)}"
                     + (f", {b.n_expected - b.n_measured} expected but not assessed" if b.n_expected > b.n_measured
                        else "") + f"; {b.label}, {day(b.date)})")
         else:
@@ -189,10 +206,13 @@ with tab_detail:
                         f"(relative) = {pct(p.target_pct)}.")
         st.markdown(more_text(p))
         st.altair_chart(trajectory_chart(p, 300), width="stretch")
-        st.caption("Each point pools the matching assessments on one date (or in one month); within a point a "
-                   "student counts once, proficient when the points earned reach the cut applied to the points "
-                   "possible (for one assessment: score ≥ cut). Not-assessed students are counted, never in "
-                   "the denominator.")
+        st.caption("Each point pools the matching assessments given on one date (or in one month). Its value is "
+                   "the share of those results at or above each assessment's cut (score ≥ cut), so a point with "
+                   "one assessment is its % proficient and a month is the average of its checks. Students "
+                   "expected but not assessed are counted and shown, never in the denominator."
+                   if s.kind != "growth" else
+                   "Each point compares every student's score there with their score in the starting window; "
+                   "the share who gained at least the set number of points (students with both scores).")
         if not p.points.empty:
             t = p.points.assign(not_assessed=(p.points["n_expected"] - p.points["n_measured"]).clip(lower=0))
             cols = ["point_date", "label", "n_expected", "n_measured", "not_assessed", "n_results", "n_meeting",
@@ -282,18 +302,22 @@ def load_state(prefix: str, values: dict) -> None:
         v = values.get(k)
         st.session_state[f"{prefix}_{k}"] = "" if v is None and k in ("title", "owner", "notes",
                                                                       "baseline_override_reason") else v
+    for k in SELECT_FIELDS:
+        if st.session_state[f"{prefix}_{k}"] is None:
+            st.session_state[f"{prefix}_{k}"] = ALL
+    if st.session_state[f"{prefix}_parent_goal_id"] is None:
+        st.session_state[f"{prefix}_parent_goal_id"] = TOP
     st.session_state[f"{prefix}_override_on"] = values.get("baseline_override") is not None
     if st.session_state[f"{prefix}_baseline_override"] is None:
         st.session_state[f"{prefix}_baseline_override"] = 50.0
 
 
 def pick(label: str, key: str, values: list, fmt=None, **kw):
-    """A selectbox with an 'All' (None) choice that keeps an unknown stored value selectable."""
-    opts = [None] + list(values)
+    """A selectbox with an "(all)" choice that keeps an unknown stored value selectable."""
+    opts = [ALL] + list(values)
     if st.session_state.get(key) not in opts:
         opts.append(st.session_state.get(key))
-    return st.selectbox(label, opts, key=key, format_func=lambda v: NONE_LABEL if v is None else (fmt(v) if fmt else
-                                                                                                   str(v)), **kw)
+    return st.selectbox(label, opts, key=key, format_func=lambda v: v if v == ALL or fmt is None else fmt(v), **kw)
 
 
 def goal_form(prefix: str, editing: int | None = None) -> dict:
@@ -343,9 +367,9 @@ def goal_form(prefix: str, editing: int | None = None) -> dict:
         st.date_input("Target date", key=k("target_date"))
         st.selectbox("Level", goals.LEVELS, key=k("level"))
         st.text_input("Owner", key=k("owner"))
-        parents = [None] + [g for g in ids if g != editing]
+        parents = [TOP] + [g for g in ids if g != editing]
         if st.session_state.get(k("parent_goal_id")) not in parents:
-            st.session_state[k("parent_goal_id")] = None
+            st.session_state[k("parent_goal_id")] = TOP
         st.selectbox("Aligned under", parents, key=k("parent_goal_id"), format_func=goal_name)
         st.checkbox("Override the baseline", key=k("override_on"),
                     help="The baseline comes from the data; override it only with a reason, which is kept.")
@@ -362,6 +386,11 @@ def form_values(prefix: str) -> dict:
     k = lambda name: f"{prefix}_{name}"  # noqa: E731
     kind = st.session_state.get(k("kind"))
     values = {name: st.session_state.get(k(name)) for name in goals.SPEC_FIELDS}
+    for name in SELECT_FIELDS:
+        if values[name] == ALL:
+            values[name] = None
+    if values["parent_goal_id"] == TOP:
+        values["parent_goal_id"] = None
     if not st.session_state.get(k("override_on")):
         values["baseline_override"] = None
         values["baseline_override_reason"] = None
@@ -384,7 +413,7 @@ def show_preview(values: dict, editing: int | None = None) -> list[str]:
             st.markdown("Set the baseline window to see the baseline from the data.")
         else:
             b = prog.baseline
-            base = (f"**{pct(b.data_pct)}** {prog.metric} ({b.n_meeting} of {b.n_measured} students"
+            base = (f"**{pct(b.data_pct)}** {prog.metric.removeprefix('% ')} ({base_counts(b)}"
                     + (f", {b.n_expected - b.n_measured} not assessed" if b.n_expected > b.n_measured else "")
                     + f"; {b.label or 'no assessment'}, {day(b.date)})" if b.data_pct is not None
                     else "**no result** in the baseline window (check the kind, subject, grade and dates)")

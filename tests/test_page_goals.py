@@ -135,3 +135,11 @@ def test_meeting_mode_hides_student_and_teacher_names(app_demo_db):
     at2.run()
     r = near.iloc[0]
     assert f"{r['first_name']} {r['last_name']}" in _texts(at2)
+
+
+def test_page_on_an_empty_store(app_db):
+    """With no data and no goals the page explains what to do and the form still renders."""
+    at = app_test(PAGE).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("No goals yet" in i.value for i in at.info)
+    assert at.button(key="goals_new_create").disabled  # no title yet
