@@ -127,7 +127,8 @@ def parse(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ingest.P
             if cols["relative"] is not None:
                 rel = table.data[cols["relative"]].astype(object).fillna("").map(lambda v: str(v).strip())
             else:
-                rel = pd.Series([relative_placement(p, g) or "" for p, g in zip(placement, grade)], dtype=object)
+                # Uncomputable ("Late" with no grade): the placement itself, left for the level mapping.
+                rel = pd.Series([relative_placement(p, g) or p for p, g in zip(placement, grade)], dtype=object)
             overall = prefix == "overall"
             part = c.score_frame(
                 _row=table.rows, student_id=sid, vendor="iready", product=product, subject=subject,

@@ -240,7 +240,8 @@ def _parse_bundle(pairs: list[tuple[Table, dict[str, int]]], ctx: ingest.Context
         for term, sid, g in zip(h.col("TermName"), h.col(*ID_NAMES), c.grades(h.col("Grade"))):
             if g:
                 term_grades[(term, sid)] = g
-    for t, f in sbs + [(t, f) for t, f in pairs if _is_results(t)]:
+    # Results first: StudentsBySchool's names and grades are written last, so they win.
+    for t, f in [(t, f) for t, f in pairs if _is_results(t)] + sbs:
         part = (parse_students_by_school(t, f, ctx) if _is_students_by_school(t)
                 else parse_results(t, f, ctx, term_grades))
         c.drop_problem_rows(part)
