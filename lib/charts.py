@@ -558,3 +558,81 @@ def goal_trajectory_chart(points: pd.DataFrame, trajectory: pd.DataFrame, target
     if not layers:
         layers.append(alt.Chart(pd.DataFrame({"date": [], "pct": []})).mark_point().encode(x=x, y=y))
     return alt.layer(*layers).properties(height=height or (300 if big else 220), width="container")
+
+
+# --- early warning and interventions (issue 6) ---------------------------------------------------
+
+RISK_BANDS = ["high", "medium", "low"]
+RISK_BAND_COLORS = ["#D55E00", "#E69F00", "#56B4E9"]
+
+
+def calibration_chart(bins: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:
+    """Predicted vs observed share who missed, per probability bin; the diagonal is perfect calibration.
+
+    `bins` needs predicted, observed, n (and bin for the tooltip); point size shows how many students.
+    """
+    s = _sizes(big)
+    axis = alt.Axis(format="%")
+    scale = alt.Scale(domain=[0, 1])
+    diag = alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]})).mark_line(
+        color=NEUTRAL_COLOR, strokeDash=[6, 4], strokeWidth=2).encode(
+        x=alt.X("x:Q", scale=scale, axis=axis, title="Predicted chance of missing the cut"),
+        y=alt.Y("y:Q", scale=scale, axis=axis, title="Share who actually missed"))
+    layers = [diag]
+    if len(bins):
+        x = alt.X("predicted:Q", scale=scale)
+        y = alt.Y("observed:Q", scale=scale)
+        tips = [alt.Tooltip("bin:N", title="Predicted"),
+                alt.Tooltip("predicted:Q", title="Mean predicted", format=".0%"),
+                alt.Tooltip("observed:Q", title="Actually missed", format=".0%"), alt.Tooltip("n:Q", title="Students")]
+        layers.append(alt.Chart(bins).mark_line(color=PROFICIENT_COLOR, strokeWidth=3).encode(x=x, y=y))
+        layers.append(alt.Chart(bins).mark_circle(color=PROFICIENT_COLOR, opacity=0.9).encode(
+            x=x, y=y, size=alt.Size("n:Q", title="Students", scale=alt.Scale(range=[60, 900] if big else [40, 600])),
+            tooltip=tips))
+        layers.append(alt.Chart(bins).mark_text(dy=-16, fontSize=s["text"] - 3, color="#000000").encode(
+            x=x, y=y, text=alt.Text("n:Q")))
+    return alt.layer(*layers).properties(height=360 if big else 320, width="container")
+
+
+def risk_bands_chart(counts: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:
+    """Students per risk band (high, medium, low) as horizontal bars with the count written on each.
+
+    `counts` needs band and students.
+    """
+    s = _sizes(big)
+    y = alt.Y("band:N", sort=RISK_BANDS, title=None)
+    bars = alt.Chart(counts).mark_bar().encode(
+        x=alt.X("students:Q", title="Students"), y=y,
+        color=alt.Color("band:N", scale=alt.Scale(domain=RISK_BANDS, range=RISK_BAND_COLORS), legend=None),
+        tooltip=["band:N", "students:Q"])
+    text = alt.Chart(counts).mark_text(align="left", dx=5, fontSize=s["text"], fontWeight="bold").encode(
+        x="students:Q", y=y, text="students:Q")
+    return (bars + text).properties(height=130 if big else 110, width="container")
+
+
+def before_after_chart(results: pd.DataFrame, start_date, big: bool = False) -> alt.TopLevelMixin:
+    """A student's scores around an intervention: points before (grey) and after (blue) its start, cut ticks.
+
+    `results` needs administered_on, score, cut, phase ('before'/'after') and title.
+    """
+    s = _sizes(big)
+    data = results.copy()
+    data["date"] = pd.to_datetime(data["administered_on"])
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y"))
+    y = alt.Y("score:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="Score")
+    color = alt.Color("phase:N", scale=alt.Scale(domain=["before", "after"], range=[NEUTRAL_COLOR, PROFICIENT_COLOR]),
+                      title="Results")
+    tips = [alt.Tooltip("title:N", title="Assessment"), alt.Tooltip("date:T", title="Date"),
+            alt.Tooltip("score:Q", format=".0%"), alt.Tooltip("cut:Q", title="Cut", format=".0%")]
+    line = alt.Chart(data).mark_line(strokeWidth=2, opacity=0.6).encode(x=x, y=y, color=color)
+    pts = alt.Chart(data).mark_point(filled=True, size=170 if big else 100, opacity=1).encode(
+        x=x, y=y, color=color, shape=alt.Shape("phase:N", scale=alt.Scale(domain=["before", "after"],
+                                                                        range=["circle", "diamond"]), title="Results"),
+        tooltip=tips)
+    cuts = alt.Chart(data).mark_tick(color=CUT_COLOR, thickness=2, size=16).encode(
+        x=x, y="cut:Q", tooltip=[alt.Tooltip("cut:Q", title="Cut", format=".0%")])
+    start = pd.DataFrame({"date": [pd.Timestamp(start_date)], "label": ["help starts"]})
+    rule = alt.Chart(start).mark_rule(color=CUT_COLOR, strokeDash=[6, 4], strokeWidth=2).encode(x="date:T")
+    label = alt.Chart(start).mark_text(align="left", dx=6, y=8, fontSize=s["text"] - 2, fontWeight="bold").encode(
+        x="date:T", text="label:N")
+    return (line + cuts + rule + label + pts).properties(height=300 if big else 260, width="container")
