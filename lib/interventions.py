@@ -73,7 +73,7 @@ queries.define(
            SELECT intervention_id, max(noted_on) AS last_reviewed, count(*) AS n_notes
            FROM intervention_notes GROUP BY ALL
        )
-       SELECT v.intervention_id, v.student_id, s.first_name, s.last_name, s.grade_level, v.subject, v.tier,
+       SELECT v.intervention_id, v.student_id, s.first_name, s.last_name, s.grade_level, s.school, v.subject, v.tier,
               v.kind, v.standard_code, st.description AS standard_description, v.owner, v.start_date,
               v.recheck_date, v.status, v.notes, coalesce(n.n_notes, 0) AS n_notes,
               greatest(v.start_date, n.last_reviewed) AS last_reviewed,
@@ -143,7 +143,7 @@ queries.define(
 
 queries.define(
     "iv_students",
-    """SELECT student_id, first_name, last_name, grade_level FROM students
+    """SELECT student_id, first_name, last_name, grade_level, school FROM students
        ORDER BY grade_order(grade_level), last_name, first_name, student_id""",
 )
 

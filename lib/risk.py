@@ -237,6 +237,17 @@ queries.define(
 )
 
 queries.define(
+    "risk_inputs",
+    # A fingerprint of everything the score reads (two identical copies share one trained model).
+    """SELECT (SELECT sum(hash(t)) FROM responses t) AS responses, (SELECT sum(hash(t)) FROM items t) AS items,
+              (SELECT sum(hash(t)) FROM assessments t) AS assessments,
+              (SELECT sum(hash(t)) FROM attendance t) AS attendance,
+              (SELECT sum(hash(t)) FROM students t) AS students, (SELECT sum(hash(t)) FROM sections t) AS sections,
+              (SELECT sum(hash(t)) FROM enrollments t) AS enrollments, (SELECT sum(hash(t)) FROM scores t) AS scores,
+              (SELECT count(*) FROM responses) AS n_responses""",
+)
+
+queries.define(
     "risk_student_info",
     """SELECT s.student_id, s.first_name, s.last_name, s.school, s.ell, s.iep, s.frl, s.gender, s.ethnicity
        FROM students s WHERE list_contains($ids, s.student_id)""",
@@ -554,12 +565,21 @@ def _build(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None, outcome:
 _CACHE: dict = {}
 
 
+def filter_predictions(predictions: pd.DataFrame, school: str | None = None, grade: str | None = None,
+                       subject: str | None = None) -> pd.DataFrame:
+    """The ranked list narrowed to a school, grade and/or subject (order kept)."""
+    out = predictions
+    for col, value in (("school", school), ("grade_level", grade), ("subject", subject)):
+        if value is not None and col in out:
+            out = out[out[col].astype(str) == str(value)]
+    return out
+
+
 def cached_build(con: duckdb.DuckDBPyConnection, as_of: str | None = None, outcome: str = "summative") -> RiskResult:
-    """`build`, remembered per database file and data version (a student profile should not retrain)."""
-    path = store.fetch_value(con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
-    if not path:
-        return build(con, as_of, outcome)
-    key = (path, store.data_version(con), as_of, outcome)
+    """`build`, remembered by a fingerprint of its inputs (a profile or a saved note should not retrain)."""
+    # Keyed on what the score reads, not the data version: saving an intervention must not retrain.
+    fingerprint = tuple(str(v) for v in queries.run(con, "risk_inputs").iloc[0].tolist())
+    key = (fingerprint, str(as_of) if as_of else None, outcome)
     if key not in _CACHE:
         if len(_CACHE) >= 4:
             _CACHE.pop(next(iter(_CACHE)))
@@ -682,7 +702,10 @@ def _short_title(title) -> str:
     """'Gr 3 Math BOY Benchmark 2026-27' -> 'Math BOY Benchmark'."""
     if not isinstance(title, str):
         return "latest benchmark"
-    words = [w for w in title.split() if not (w[:1].isdigit() and "-" in w) and w != "Gr" and not w.isdigit()]
+    words = title.split()
+    if len(words) > 2 and words[0] in ("Gr", "Grade"):
+        words = words[2:]
+    words = [w for w in words if not (w[:1].isdigit() and "-" in w)]
     return " ".join(words) or title
 
 
