@@ -253,7 +253,7 @@ def progress_start(spec: GoalSpec) -> dt.date | None:
 # Fixed text, assembled once at import; user values only ever arrive as $parameters.
 
 _ASSESSMENTS_CTE = """
-a AS (
+a AS MATERIALIZED (
     SELECT x.assessment_id, x.title, x.subject, x.grade_level, x.administered_on, x.proficiency_cut,
            {pre_flag} AS is_pre,
            CASE WHEN {pre_flag} THEN $pre_from::DATE
@@ -277,7 +277,7 @@ a AS (
 # v_overall_scores / v_standard_scores (migration 30). Written out rather than read from those views
 # so the filter on the goal's assessments reaches the responses scan (a district has ~10M rows).
 _SCORED = """
-scale AS (
+scale AS MATERIALIZED (
     SELECT v.assessment_id, v.student_id, v.standard_code, v.proficient, v.vendor
     FROM v_scale_scores v
     WHERE v.assessment_id IN (SELECT assessment_id FROM a) AND v.proficient IS NOT NULL
@@ -285,8 +285,8 @@ scale AS (
 scored AS (
     SELECT r.assessment_id, r.student_id, sum(r.points_earned) AS earned, sum(i.points_possible) AS possible
     FROM responses r JOIN items i USING (assessment_id, item)
-    WHERE r.assessment_id IN (SELECT assessment_id FROM a)
-      AND ($standard::VARCHAR IS NULL OR i.standard_code = $standard::VARCHAR)
+    JOIN (SELECT DISTINCT assessment_id FROM a) fa ON fa.assessment_id = r.assessment_id
+    WHERE ($standard::VARCHAR IS NULL OR i.standard_code = $standard::VARCHAR)
     GROUP BY ALL
     UNION ALL
     SELECT assessment_id, student_id, CASE WHEN proficient THEN 1.0 ELSE 0.0 END, 1.0
@@ -306,7 +306,7 @@ scored AS (
 )"""
 
 _COMMON_CTES = """
-scope AS (
+scope AS MATERIALIZED (
     -- Students allowed by the goal's school, subgroup and (when fixed) its stored cohort.
     SELECT student_id FROM students
     WHERE ($school::VARCHAR IS NULL OR school = $school::VARCHAR)
@@ -315,7 +315,7 @@ scope AS (
             WHEN 'frl' THEN coalesce(frl, FALSE) ELSE FALSE END)
       AND (NOT $fixed::BOOLEAN OR student_id IN (SELECT student_id FROM goal_cohort WHERE goal_id = $goal_id::INTEGER))
 ),
-expected AS (
+expected AS MATERIALIZED (
     -- Rolling goals: who was expected to take each assessment (the same rule as v_assessment_roster),
     -- only the teacher's sections for a teacher goal.
     SELECT DISTINCT a.assessment_id, a.point, a.is_pre, e.student_id
@@ -330,7 +330,7 @@ expected AS (
       AND (NOT $use_scope::BOOLEAN OR e.student_id IN (SELECT student_id FROM scope))
 ),
 @@SCORED@@,
-takers AS (
+takers AS MATERIALIZED (
     SELECT a.point, a.is_pre, a.assessment_id, a.administered_on, a.proficiency_cut,
            sc.student_id, sc.earned, sc.possible
     FROM scored sc JOIN a USING (assessment_id)
@@ -341,7 +341,7 @@ takers AS (
 )""".replace("@@SCORED@@", _SCORED.strip())
 
 _PROF_STUDENT_CTE = """
-per_student AS (
+per_student AS MATERIALIZED (
     -- One row per result (student x assessment) in a point: meeting iff score >= proficiency_cut.
     SELECT point, student_id, assessment_id, administered_on, earned, possible, proficiency_cut,
            earned / possible AS score, earned / possible >= proficiency_cut AS meeting
@@ -357,7 +357,7 @@ post AS (
            sum(earned) / sum(possible) AS score
     FROM takers WHERE NOT is_pre GROUP BY point, student_id
 ),
-per_student AS (
+per_student AS MATERIALIZED (
     -- Students with both a starting and a later score; improving iff the gain reaches N points.
     SELECT post.point, post.student_id, post.last_on, post.n_assessments, pre.pre_score, post.score,
            100 * (post.score - pre.pre_score) AS gain,
@@ -982,18 +982,14 @@ def feasibility(con: duckdb.DuckDBPyConnection, spec: GoalSpec, baseline_pct: fl
         planned, unit = float(target), "% of students growing"
     else:
         series = _run(con, "goal_similar_proficiency", params)
-        rows = []
-        for (school, grade), grp in series.groupby(["school", "grade_level"], sort=True):
-            grp = grp.sort_values("point")
-            pts = list(grp.itertuples(index=False))
-            for i, p1 in enumerate(pts):
-                for p2 in pts[i + 1:]:
-                    days = (pd.Timestamp(p2.point) - pd.Timestamp(p1.point)).days
-                    if lo <= days <= hi:
-                        rows.append({"school": school, "grade_level": grade, "from": p1.point_date,
-                                     "to": p2.point_date, "days": days, "from_pct": p1.pct, "to_pct": p2.pct,
-                                     "gain": p2.pct - p1.pct})
-        comp = pd.DataFrame(rows)
+        # Every pair of one group's points whose distance is like the goal's span.
+        pairs = series.merge(series, on=["school", "grade_level"], suffixes=("_1", "_2"))
+        days = (pd.to_datetime(pairs["point_2"]) - pd.to_datetime(pairs["point_1"])).dt.days
+        pairs = pairs[(days >= lo) & (days <= hi)]
+        comp = pd.DataFrame({"school": pairs["school"], "grade_level": pairs["grade_level"],
+                             "from": pairs["point_date_1"], "to": pairs["point_date_2"],
+                             "days": days[pairs.index], "from_pct": pairs["pct_1"], "to_pct": pairs["pct_2"],
+                             "gain": pairs["pct_2"] - pairs["pct_1"]}).reset_index(drop=True)
         values = comp["gain"].astype(float) if len(comp) else pd.Series(dtype=float)
         if baseline_pct is None:
             return Feasibility(None, "points", len(values), None, None, None, None,
@@ -1273,7 +1269,9 @@ def demo_goals_for(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFram
         pre_from=d(2025, 9, 1), pre_to=d(2025, 9, 30), measure_from=d(2025, 10, 1),
         target_date=d(2026, 5, 29), target_pct=75.0, cohort="fixed"))
     # An individual goal under the first Grade 4 team goal (or the school goal), on the teacher's class.
-    grade4 = next((t for t in teachers if t[3:4] == "4"), teachers[0])
+    sec = frames["sections"]
+    sec = sec[(sec["grade_level"].astype(str) == "4") & ((sec["school"] == school) if school else True)]
+    grade4 = sorted(sec["teacher_id"])[0] if len(sec) else teachers[0]
     mine = _demo_cfa_goal(school, "4", "Math", target_pct=85.0)
     mine.title, mine.level, mine.owner, mine.teacher_id, mine.cohort = (
         "My class: 85% proficient on Grade 4 Math CFAs by May (fixed cohort)", "individual", grade4, grade4, "fixed")
