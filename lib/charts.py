@@ -216,7 +216,8 @@ def score_trend_chart(assessments: pd.DataFrame, big: bool = False) -> alt.TopLe
     data = assessments.dropna(subset=["score"]).copy()
     data["date"] = pd.to_datetime(data["administered_on"])
     line = alt.Chart(data).mark_line(color=NEUTRAL_COLOR, strokeWidth=2).encode(
-        x=alt.X("date:T", title=None), y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 1]),
+        x=alt.X("date:T", title=None, axis=alt.Axis(format="%d %b %Y", labelAngle=-30)),
+        y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 1]),
                                                 axis=alt.Axis(format="%"), title="Overall score"),
         strokeDash=alt.StrokeDash("subject:N", title="Subject"))
     pts = alt.Chart(data).mark_point(filled=True, size=150 if big else 90, opacity=1).encode(

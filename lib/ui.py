@@ -102,6 +102,15 @@ BASE_CSS = """
 """
 
 # Print-friendly: a browser's Print command drops the sidebar, header and buttons.
+# Streamlit names the entry page after its file ("app"); show "Home" in the page list instead.
+NAV_CSS = """
+<style>
+[data-testid="stSidebarNav"] span[label="app"] p { visibility: hidden; position: relative; }
+[data-testid="stSidebarNav"] span[label="app"] p::after { content: "Home"; visibility: visible;
+  position: absolute; left: 0; top: 0; }
+</style>
+"""
+
 PRINT_CSS = """
 <style>
 @media print {
@@ -158,10 +167,10 @@ def setup(title: str, icon: str = "📊") -> Page:
     meeting = bool(st.session_state["meeting_mode"])
     if meeting and _query_param("meeting") is None:
         st.query_params["meeting"] = "1"
-    st.markdown((MEETING_CSS if meeting else BASE_CSS) + PRINT_CSS, unsafe_allow_html=True)
+    st.markdown((MEETING_CSS if meeting else BASE_CSS) + PRINT_CSS + NAV_CSS, unsafe_allow_html=True)
     if demo.loaded_demo(con) is not None:
         st.sidebar.info("Demo data: a generated school, not real students. Remove it on the Import page.",
-                        icon="🧪")
+                        icon=":material/science:")
     return Page(con=con, meeting=meeting, name_style=st.session_state["meeting_name_style"])
 
 
@@ -339,9 +348,14 @@ def table(page: Page, df: pd.DataFrame, percent_cols: tuple[str, ...] = (), key:
         st.table(df.style.format(fmt, na_rep="").hide(axis="index"))
         return
     config = dict(kwargs.pop("column_config", None) or {})
-    for c in present:
-        config.setdefault(c, st.column_config.NumberColumn(c, format="percent"))
-    st.dataframe(df, width="stretch", hide_index=kwargs.pop("hide_index", True), column_config=config, key=key,
+    shown = df
+    if present:
+        # Whole percentages that still sort as numbers: show 100 x the fraction with a % sign.
+        shown = df.copy()
+        for c in present:
+            shown[c] = shown[c].astype("float64") * 100
+            config.setdefault(c, st.column_config.NumberColumn(c, format="%.0f%%"))
+    st.dataframe(shown, width="stretch", hide_index=kwargs.pop("hide_index", True), column_config=config, key=key,
                  **kwargs)
 
 

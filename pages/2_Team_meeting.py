@@ -113,7 +113,10 @@ else:
     if notable.empty:
         st.info("No class differs from the rest of the team by more than the uncertainty of groups this size. "
                 "Differences you see below may be chance.", icon="🤝")
-    for _, r in notable.iterrows():
+    for i, (_, r) in enumerate(notable.iterrows()):
+        if i == 4:
+            st.caption(f"…and {len(notable) - 4} more: see 'Every class on every standard' below.")
+            break
         what = "all standards" if r["standard_code"] == meeting.ALL_STANDARDS else r["standard_code"]
         if r["difference"] == "notably higher":
             st.success(f"**{tname(r['teacher_id'])}**'s class: {r['pct']:.0%} proficient on {what}, rest of "
@@ -126,7 +129,10 @@ else:
                                 f["standard"] if f["standard"] in codes else meeting.ALL_STANDARDS)
     if st.session_state["team_compare_standard"] not in codes:
         st.session_state["team_compare_standard"] = meeting.ALL_STANDARDS
-    st.radio("Compare on", codes, key="team_compare_standard", horizontal=True)
+    if len(codes) <= 7:
+        st.radio("Compare on", codes, key="team_compare_standard", horizontal=True)
+    else:
+        st.selectbox("Compare on", codes, key="team_compare_standard")
     sel = tv[tv["standard_code"] == st.session_state["team_compare_standard"]]
     rows = []
     for _, r in sel.iterrows():
@@ -310,11 +316,12 @@ with tab_growth:
             gs = summary.rename(columns={
                 "standard_code": "Standard", "prev_title": "Compared with", "matched": "Students with both",
                 "matched_before_pct": "Proficient before", "matched_now_pct": "Proficient now",
-                "mean_change": "Average change", "became_proficient": "Became proficient", "slipped": "Slipped"})
+                "became_proficient": "Became proficient", "slipped": "Slipped"})
+            gs["Average change"] = ["" if pd.isna(v) else f"{v * 100:+.0f} points" for v in summary["mean_change"]]
             gs["Compared with"] = [f"{t} ({d:%d %b %Y})" for t, d in zip(summary["prev_title"], summary["prev_date"])]
             ui.table(page, gs[["Standard", "Compared with", "Students with both", "Proficient before",
                                "Proficient now", "Average change", "Became proficient", "Slipped"]],
-                     percent_cols=("Proficient before", "Proficient now", "Average change"), key="team_growth_table")
+                     percent_cols=("Proficient before", "Proficient now"), key="team_growth_table")
             both = rows.dropna(subset=["before", "now"]).reset_index(drop=True)
             if not both.empty:
                 st.markdown("#### Student by student")

@@ -98,8 +98,8 @@ c1, c2, c3, c4 = st.columns(4)
 done = yr_taken[yr_taken["assessed"]]
 if not done.empty:
     last = done.iloc[-1]
-    c1.metric("Latest result", f"{last['score']:.0%}", help=f"{last['title']} ({last['administered_on']:%d %b %Y}): "
-              f"{last['level']}; cut {last['cut']:.0%}.")
+    c1.metric(f"Latest: {last['subject']} {last['kind']}", f"{last['score']:.0%}",
+              help=f"{last['title']} ({last['administered_on']:%d %b %Y}): {last['level']}; cut {last['cut']:.0%}.")
 else:
     c1.metric("Latest result", "-")
 if not latest.empty:
@@ -165,6 +165,15 @@ else:
                                  "Chronic absence": ["yes" if c else "no" for c in ay["chronic"]]}),
              percent_cols=("Attendance",), key="student_att_table")
 
+# --- every assessment ------------------------------------------------------------------------------
+with st.expander(f"Every assessment ({len(taken)}), including missed ones"):
+    at = pd.DataFrame({"Date": pd.to_datetime(taken["administered_on"]).dt.strftime("%Y-%m-%d"),
+                       "Assessment": taken["title"], "Kind": taken["kind"], "Subject": taken["subject"],
+                       "Score": taken["score"], "Level": taken["level"].fillna("not assessed"),
+                       "Cut": taken["cut"]}).iloc[::-1]
+    ui.table(page, at, percent_cols=("Score", "Cut"), key="student_assessments_table")
+    ui.download_buttons(at, "student_assessments", key="student_assessments_dl")
+
 # --- risk and interventions (their features fill these in) -----------------------------------------
 PRIVATE_COLUMNS = {"student_id", "first_name", "last_name", "student_name", "student"}
 
@@ -182,7 +191,8 @@ def shown_columns(df: pd.DataFrame) -> pd.DataFrame:
 risk_col, help_col = st.columns(2)
 with risk_col:
     st.markdown("#### Early-warning risk")
-    result = ui.data(profile.risk, sid)
+    with st.spinner("Scoring early-warning risk (the first time after new data takes a while)…"):
+        result = ui.data(profile.risk, sid)
     if result is None:
         st.info("The early-warning risk score will appear here once the Early warning feature has scored "
                 "students.", icon="🚩")
@@ -215,12 +225,3 @@ with help_col:
     else:
         ui.table(page, shown_columns(iv), key="student_interventions_table")
     ui.page_link("pages/8_Interventions.py", label="Interventions", icon="🧰")
-
-# --- every assessment ------------------------------------------------------------------------------
-with st.expander(f"Every assessment ({len(taken)}), including missed ones"):
-    at = pd.DataFrame({"Date": pd.to_datetime(taken["administered_on"]).dt.strftime("%Y-%m-%d"),
-                       "Assessment": taken["title"], "Kind": taken["kind"], "Subject": taken["subject"],
-                       "Score": taken["score"], "Level": taken["level"].fillna("not assessed"),
-                       "Cut": taken["cut"]}).iloc[::-1]
-    ui.table(page, at, percent_cols=("Score", "Cut"), key="student_assessments_table")
-    ui.download_buttons(at, "student_assessments", key="student_assessments_dl")

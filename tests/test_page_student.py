@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 import streamlit as st
 
@@ -24,6 +25,14 @@ def demo_app(demo_db_file, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PLC_LENS_DB", str(path))
         mp.setenv("PLC_LENS_DEMO", "0")
+        # Training the early-warning model is the risk feature's job (and its tests'); here a stand-in
+        # with the same shape keeps this page's tests fast.
+        try:
+            from lib import risk
+
+            mp.setattr(risk, "student_risk", fake_risk, raising=False)
+        except ImportError:
+            pass
         st.cache_resource.clear()
         st.cache_data.clear()
         yield path
@@ -45,6 +54,12 @@ def student(demo_db_file) -> dict:
     return {"name": f"{row[0]} {row[1]}", "grade": row[2], "absent": att[0], "enrolled": att[1]}
 
 
+def fake_risk(con, student_id):
+    """A stand-in for lib.risk.student_risk: one row per subject with band and reasons."""
+    return pd.DataFrame({"Subject": ["Math"], "Grade": ["3"], "Risk": ["42%"], "Band": ["medium"],
+                         "Reasons": ["missed 3 checks"], "student_id": [student_id]})
+
+
 def open_page(**params):
     """Run the student page with URL parameters."""
     from streamlit.testing.v1 import AppTest
@@ -63,13 +78,18 @@ def test_profile_from_a_link(demo_app, student):
     texts = [m.value for m in at.markdown]
     assert f"### {student['name']}" in texts
     m = {x.label: x.value for x in at.metric}
-    assert set(m) == {"Latest result", "Standards proficient", "Attendance this year", "Assessments missed"}
+    assert len(m) == 4 and next(iter(m)).startswith("Latest")
+    assert {"Standards proficient", "Attendance this year", "Assessments missed"} <= set(m)
     assert m["Attendance this year"] == f"{1 - student['absent'] / student['enrolled']:.0%}"
     assert at.radio(key="student_subject").value in ("ELA", "Math")
     assert any(c.value.startswith(f"Grade {student['grade']}") for c in at.caption)
     headers = " ".join(texts)
     for part in ("Results by standard over time", "Attendance", "Early-warning risk", "Interventions"):
         assert part in headers
+    # Risk (from the risk feature) shows without the student's id.
+    risk_tables = [t.value for t in at.dataframe if "Band" in t.value.columns]
+    assert risk_tables and "student_id" not in risk_tables[0].columns
+    assert list(risk_tables[0]["Reasons"]) == ["missed 3 checks"]
 
 
 def test_meeting_mode_shows_a_pseudonym_and_hides_the_id(demo_app, student):
