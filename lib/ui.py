@@ -345,6 +345,11 @@ def table(page: Page, df: pd.DataFrame, percent_cols: tuple[str, ...] = (), key:
     present = [c for c in percent_cols if c in df.columns]
     if page.meeting:
         fmt = {c: (lambda v: "" if pd.isna(v) else f"{v:.0%}") for c in present}
+        for c in df.columns:
+            if c not in fmt and pd.api.types.is_float_dtype(df[c]):
+                whole = bool(((df[c].dropna() % 1) == 0).all())
+                fmt[c] = (lambda v: "" if pd.isna(v) else f"{v:,.0f}") if whole else \
+                    (lambda v: "" if pd.isna(v) else f"{v:,.2f}")
         st.table(df.style.format(fmt, na_rep="").hide(axis="index"))
         return
     config = dict(kwargs.pop("column_config", None) or {})
