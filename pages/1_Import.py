@@ -56,14 +56,15 @@ if uploads:
         with st.container(border=True):
             st.markdown(f"#### {fp.name}")
             if fp.unchanged:
-                st.info("This exact file was already imported. Importing it again changes nothing.", icon="♻️")
+                st.info("This exact file was already imported. Importing it again changes nothing.",
+                        icon=":material/sync:")
                 continue
             if fp.paired_with:
                 st.markdown(f"Item key for **{fp.paired_with}**: its items score that file and load with it.")
             elif fp.label:
                 st.markdown(f"Recognised layout: **{fp.label}**")
             if fp.fatal:
-                st.error(fp.fatal, icon="⛔")
+                st.error(fp.fatal, icon=":material/block:")
             c = st.columns(4)
             c[0].metric("Rows in file", f"{fp.rows_total:,}")
             c[1].metric("Will load", f"{0 if fp.fatal else fp.rows_ok:,}")
@@ -117,11 +118,11 @@ if st.session_state["import_results"]:
         text = (f"**{r['file']}**: {r['rows_loaded']:,} of {r['rows_total']:,} rows loaded, "
                 f"{r['rows_rejected']:,} rejected")
         if r["status"] == "loaded":
-            st.success(text + (f" (import {r['import_id']})" if r["import_id"] else ""), icon="✅")
+            st.success(text + (f" (import {r['import_id']})" if r["import_id"] else ""), icon=":material/check_circle:")
         elif r["status"] == "unchanged":
-            st.info(f"**{r['file']}**: already imported, nothing changed.", icon="♻️")
+            st.info(f"**{r['file']}**: already imported, nothing changed.", icon=":material/sync:")
         else:
-            st.error(text + ". " + (r["errors"][0]["message"] if r["errors"] else ""), icon="⛔")
+            st.error(text + ". " + (r["errors"][0]["message"] if r["errors"] else ""), icon=":material/block:")
 
 flash = st.session_state.pop("import_flash", None)
 if flash:
