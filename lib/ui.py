@@ -105,9 +105,9 @@ BASE_CSS = """
 # Streamlit names the entry page after its file ("app"); show "Home" in the page list instead.
 NAV_CSS = """
 <style>
-[data-testid="stSidebarNav"] span[label="app"] p { visibility: hidden; position: relative; }
-[data-testid="stSidebarNav"] span[label="app"] p::after { content: "Home"; visibility: visible;
-  position: absolute; left: 0; top: 0; }
+[data-testid="stSidebarNav"] span[label="app"], [data-testid="stSidebarNav"] span[label="app"] div { overflow: visible !important; }
+[data-testid="stSidebarNav"] span[label="app"] p { visibility: hidden; position: relative; display: inline-block; min-width: 3.5em; }
+[data-testid="stSidebarNav"] span[label="app"] p::after { content: "Home"; visibility: visible; position: absolute; left: 0; top: 0; white-space: nowrap; }
 </style>
 """
 

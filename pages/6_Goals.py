@@ -237,18 +237,26 @@ with tab_detail:
                 st.caption(f"At the latest point ({day(p.current_point['point_date'])}), the students below the bar "
                            f"who are closest to it. {p.more_needed or 0} more needed for the target.")
                 labelled = ui.label_students(page, near)
+                # Scores as fractions (shown as whole %), gaps in points of score.
+                for c in ("start_pct", "score_pct", "cut_pct"):
+                    if c in labelled:
+                        labelled[c] = labelled[c] / 100
+                for c in ("gain_pts", "gap_pts"):
+                    if c in labelled:
+                        labelled[c] = labelled[c].round(1)
+                        if page.meeting:
+                            labelled[c] = labelled[c].map(lambda v: f"{v:.0f}")
                 if s.kind == "growth":
-                    cols = {"student": "Student", "start_pct": "Start %", "score_pct": "Now %",
-                            "gain_pts": "Gain (points)", "gap_pts": "Still needed (points)"}
+                    cols = {"student": "Student", "start_pct": "Start", "score_pct": "Now",
+                            "gain_pts": "Gain (points)", "gap_pts": "Still needed"}
                 else:
-                    cols = {"student": "Student", "score_pct": "Score %", "cut_pct": "Cut %",
-                            "gap_pts": "Points below the cut"}
+                    cols = {"student": "Student", "score_pct": "Score", "cut_pct": "Cut",
+                            "gap_pts": "Below the cut (points)"}
                     if int(p.current_point["n_assessments"]) > 1:
                         cols = {"student": "Student", "assessment": "Closest miss on", **{
                             k2: v for k2, v in cols.items() if k2 != "student"}}
-                st.dataframe(labelled[list(cols)].rename(columns=cols), hide_index=True, width="stretch",
-                             column_config={v: st.column_config.NumberColumn(format="%.1f")
-                                            for k, v in cols.items() if k not in ("student", "assessment")})
+                ui.table(page, labelled[list(cols)].rename(columns=cols),
+                         percent_cols=("Start", "Now", "Score", "Cut"), key="goals_nearest_table")
         with right:
             st.markdown("#### Is the target realistic?")
             feas = ui.data(goals.feasibility_of, gid)

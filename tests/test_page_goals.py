@@ -10,7 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
-from lib import goals, store
+from lib import goals, privacy, store
 from tests.conftest import ROOT, app_test
 
 PAGE = "pages/6_Goals.py"
@@ -22,6 +22,8 @@ def _texts(at) -> str:
     parts += [f"{m.label} {m.value}" for m in at.metric]
     for df in at.dataframe:
         parts.append(df.value.to_string())
+    for t in at.table:
+        parts.append(t.value.to_string())
     return "\n".join(str(p) for p in parts)
 
 
@@ -123,6 +125,7 @@ def test_meeting_mode_hides_student_and_teacher_names(app_demo_db):
     assert not at.exception, [e.message for e in at.exception]
     text = _texts(at)
     assert "Students nearest the bar" in text
+    assert privacy.pseudonym(near["student_id"].iat[0]) in text  # the list is there, under pseudonyms
     for _, r in near.iterrows():
         assert f"{r['first_name']} {r['last_name']}" not in text
         assert r["student_id"] not in text
