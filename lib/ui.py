@@ -109,7 +109,7 @@ NAV_CSS = """
 [data-testid="stSidebarNav"] span[label="app"] p { visibility: hidden; position: relative; display: inline-block; min-width: 3.5em; }
 [data-testid="stSidebarNav"] span[label="app"] p::after { content: "Home"; visibility: visible; position: absolute; left: 0; top: 0; white-space: nowrap; }
 </style>
-"""
+"""  # noqa: E501  (one rule per line: st.markdown would treat an indented line as text)
 
 PRINT_CSS = """
 <style>
@@ -167,7 +167,8 @@ def setup(title: str, icon: str = "📊") -> Page:
     meeting = bool(st.session_state["meeting_mode"])
     if meeting and _query_param("meeting") is None:
         st.query_params["meeting"] = "1"
-    st.markdown((MEETING_CSS if meeting else BASE_CSS) + PRINT_CSS + NAV_CSS, unsafe_allow_html=True)
+    st.markdown((MEETING_CSS if meeting else BASE_CSS) + PRINT_CSS, unsafe_allow_html=True)
+    st.markdown(NAV_CSS, unsafe_allow_html=True)
     if demo.loaded_demo(con) is not None:
         st.sidebar.info("Demo data: a generated school, not real students. Remove it on the Import page.",
                         icon=":material/science:")
