@@ -130,6 +130,24 @@ with tab_change:
         ui.table(page, shown_dates(t), percent_cols=("% proficient", "Previous %", "Last year %", "Change in year",
                                         "Change on last year"), key="trends_changes_table")
         ui.download_buttons(shown_dates(t), "trends_changes", key="trends_changes_dl")
+    st.markdown("**Meeting report for one assessment** (PDF: summary, by-standard chart, teacher comparison, "
+                "intervention and extension groups" + ("; names hidden" if page.meeting else "") + ")")
+    recent = over.sort_values("administered_on", ascending=False)
+    aids = recent["assessment_id"].tolist()
+    if aids:
+        titles = dict(zip(recent["assessment_id"], recent["title"]))
+        st.session_state.setdefault("trends_report_assessment", aids[0])
+        if st.session_state["trends_report_assessment"] not in aids:
+            st.session_state["trends_report_assessment"] = aids[0]
+        r1, r2 = st.columns([3, 2])
+        r1.selectbox("Assessment", aids, key="trends_report_assessment", format_func=lambda a: titles.get(a, a),
+                     label_visibility="collapsed")
+        rid = st.session_state["trends_report_assessment"]
+        r2.download_button("Download PDF meeting report",
+                           data=lambda a=rid: reports.meeting_pdf(page.con, a, page.meeting, f["school"],
+                                                                  page.name_style),
+                           file_name=reports.meeting_pdf_name(page.con, rid), mime="application/pdf",
+                           key="trends_pdf", on_click="ignore", icon="📄")
     with st.expander("Every assessment over time (the chart's numbers)"):
         t = over.rename(columns={"title": "Assessment", "subject": "Subject", "grade_level": "Grade",
                                  "kind": "Kind", "administered_on": "Date", "assessed": "Assessed",
