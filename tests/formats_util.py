@@ -68,8 +68,9 @@ def zip_bytes(files: dict[str, str | bytes]) -> bytes:
 def csv_records(path: Path) -> list[dict[str, str]]:
     """An independent read of a CSV (csv module, BOM stripped, any delimiter the sniffer finds)."""
     text = path.read_bytes().decode("utf-8-sig", errors="replace")
-    dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",\t;|")
-    return list(csv.DictReader(io.StringIO(text), dialect=dialect))
+    first = text.splitlines()[0]
+    delimiter = max(",\t;|", key=first.count)
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
 def distinct(records: list[dict[str, str]], *columns: str) -> set[str]:

@@ -76,6 +76,8 @@ def parse(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ingest.P
     source = ""
     if ctx.keys:
         kt, kf = ctx.keys[0]
+        if "points_possible" not in kf and "points_earned" in kf:  # in a key, "Points" means points possible
+            kf = {**kf, "points_possible": kf["points_earned"]}
         items = ingest._key_items(kt, kf)
         cols = ingest._wide_item_columns(table, {"student_id": id_pos}, items)
         by_item = items.drop_duplicates("item").set_index("item")

@@ -296,11 +296,14 @@ def _gradebook(parsed: ingest.Parsed, by: dict, pid_of: dict, classes_df: pd.Dat
 
         def attr(col, cls=cls):
             return [cls_info[col].get(x) if cls_info is not None and x in cls_info.index else None for x in cls]
-        f["first_name"] = f["last_name"] = f["school"] = None
-        f["grade_level"] = attr("grade_level")
-        for flag in ("ell", "iep", "frl", "gender", "ethnicity"):
-            f[flag] = None
-        f["teacher"] = attr("teacher_name")
+        # The roster's attributes (ingest writes result rows' students after the roster's).
+        known = parsed.students.drop_duplicates("student_id").set_index("student_id") if len(parsed.students) else None
+        for col in ("first_name", "last_name", "school", "ell", "iep", "frl", "gender", "ethnicity"):
+            f[col] = f["student_id"].map(known[col]) if known is not None and col in known else None
+            f[col] = f[col].astype(object).where(f[col].notna(), None)
+        f["grade_level"] = [g if g else (known["grade_level"].get(s) if known is not None else None)
+                            for g, s in zip(attr("grade_level"), f["student_id"])]
+        f["teacher"] = None  # the class (section) already names its teacher
         f["section"] = cls
         f["subject"] = attr("subject")
         f["assessment"] = [i.get("title") for i in info]

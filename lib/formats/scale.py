@@ -19,6 +19,8 @@ Representation (migration 30 in lib/store.py):
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pandas as pd
 
@@ -36,7 +38,9 @@ def _title(row) -> str:
         base = " · ".join(x for x in (row["product"], row["window"]) if x)
     g = row["grade_level"]
     if g and not pd.isna(g):
-        base = f"{base} · {'Kindergarten' if g == 'K' else 'Grade ' + str(g)}"
+        word = "Kindergarten" if g == "K" else f"Grade {g}"
+        if not re.search(rf"(?i)\b{word}\b", base):
+            base = f"{base} · {word}"
     return base
 
 
