@@ -377,6 +377,26 @@ def calibration_bins(y, p, bins: int = 10) -> pd.DataFrame:
 
 # --- models ------------------------------------------------------------------------------------
 
+class DropEmpty:
+    """Drop columns with no value at all in the training rows (a first year has no "last year's result")."""
+
+    def fit(self, X, y=None):
+        self.keep_ = ~np.all(np.isnan(np.asarray(X, dtype=float)), axis=0)
+        return self
+
+    def transform(self, X):
+        return np.asarray(X, dtype=float)[:, self.keep_]
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X, y).transform(X)
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {}
+
+    def set_params(self, **params):
+        return self
+
+
 def _candidates() -> dict:
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.impute import SimpleImputer
@@ -385,12 +405,14 @@ def _candidates() -> dict:
     from sklearn.preprocessing import StandardScaler
 
     return {
+        # L2-regularised (C=0.5); missing inputs get the median plus a "was missing" indicator.
         "logistic regression": lambda: make_pipeline(
-            SimpleImputer(strategy="median", add_indicator=True), StandardScaler(),
+            DropEmpty(), SimpleImputer(strategy="median", add_indicator=True), StandardScaler(),
             LogisticRegression(C=0.5, max_iter=2000)),
-        "gradient boosting": lambda: HistGradientBoostingClassifier(
+        # Small, shallow and regularised: a few hundred students cannot support more.
+        "gradient boosting": lambda: make_pipeline(DropEmpty(), HistGradientBoostingClassifier(
             max_iter=60, learning_rate=0.1, max_leaf_nodes=8, min_samples_leaf=20, l2_regularization=1.0,
-            early_stopping=False, random_state=0),
+            early_stopping=False, random_state=0)),
     }
 
 
