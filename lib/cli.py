@@ -136,6 +136,8 @@ def cmd_goals_list(args) -> int:
     if args.json:
         _print_json(rows)
     else:
+        if not rows:
+            print("No goals yet (write one on the Goals page).")
         for g in rows:
             pct = lambda v: "-" if v is None else f"{v:.1f}%"  # noqa: E731
             print(f"{'  ' * g['depth']}#{g['goal_id']} [{g['status']}] {g['title']}: {g['metric']} "
