@@ -243,7 +243,7 @@ queries.define(
        LEFT JOIN scale_levels m ON m.vendor = s.vendor AND m.level = lower(trim(s.vendor_level))
         AND m.scope = CASE WHEN s.standard_code IS NULL THEN 'overall' ELSE 'standard' END
        WHERE s.vendor_level IS NOT NULL AND m.level IS NULL AND s.proficient_given IS NULL
-       GROUP BY ALL ORDER BY 1, 2, 3""",
+       GROUP BY ALL HAVING count(*) FILTER (WHERE v.proficient IS NULL) > 0 ORDER BY 1, 2, 3""",
 )
 
 
@@ -258,7 +258,7 @@ def rules(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def unmapped_levels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Level words in stored results that the mapping does not know (decided by a cut, or not at all)."""
+    """Level words in stored results that nothing decides (not in the mapping, no cut applies): map them."""
     return queries.run(con, "scale_unmapped_levels")
 
 
@@ -317,7 +317,7 @@ queries.define(
        FROM v_scale_scores v LEFT JOIN students st ON st.student_id = v.student_id
        WHERE v.assessment_id = $aid AND ($school IS NULL OR st.school = $school)
        GROUP BY ALL
-       ORDER BY is_overall DESC, standard_code, level_rank NULLS LAST, vendor_level""",
+       ORDER BY is_overall DESC, standard_code, level_rank NULLS LAST, mean_scale_score, vendor_level""",
 )
 
 OVERALL = "Overall"
