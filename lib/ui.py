@@ -128,13 +128,45 @@ def _query_param(key: str) -> str | None:
     return value if value not in ("", None) else None
 
 
+# Streamlit forgets a widget's state when another page is shown (and the sidebar's page links drop
+# the URL's parameters), so each shared setting is mirrored in a plain session key ("_keep_...") that
+# survives page changes. Without it, meeting mode would switch itself off on the next page.
+def _keep(key: str) -> str:
+    return f"_keep_{key}"
+
+
+def _carry(key: str, url_value=None) -> None:
+    """Set a shared widget's value before it is drawn: the URL's, else this session's, else the kept copy.
+
+    Re-assigning the session's own value is what makes Streamlit keep it for the new page's widget.
+    """
+    if url_value is not None:
+        st.session_state[key] = url_value
+    elif key in st.session_state:
+        st.session_state[key] = st.session_state[key]
+    elif _keep(key) in st.session_state:
+        st.session_state[key] = st.session_state[_keep(key)]
+
+
+def keep(*keys: str) -> None:
+    """Keep these page widgets' values when the user comes back from another page (call before drawing them)."""
+    for key in keys:
+        _carry(key)
+        if key in st.session_state:
+            st.session_state[_keep(key)] = st.session_state[key]
+
+
 def meeting_mode() -> bool:
-    """True when names must be hidden (sidebar toggle or `?meeting=1`)."""
-    st.session_state.setdefault("meeting_mode", _query_param("meeting") in ("1", "true", "yes"))
+    """True when names must be hidden (sidebar toggle, `?meeting=1`, or still on from another page)."""
+    url = _query_param("meeting")
+    _carry("meeting_mode", None if url is None else url in ("1", "true", "yes"))
+    st.session_state.setdefault("meeting_mode", False)
+    st.session_state[_keep("meeting_mode")] = bool(st.session_state["meeting_mode"])
     return bool(st.session_state["meeting_mode"])
 
 
 def _sync_meeting() -> None:
+    st.session_state[_keep("meeting_mode")] = bool(st.session_state.get("meeting_mode"))
     if st.session_state.get("meeting_mode"):
         st.query_params["meeting"] = "1"
     elif "meeting" in st.query_params:
@@ -157,6 +189,7 @@ def setup(title: str, icon: str = "📊") -> Page:
     st.set_page_config(page_title=f"{title} · PLC Lens", page_icon=icon, layout="wide",
                        initial_sidebar_state="collapsed" if meeting else "auto")
     con = connection()
+    _carry("meeting_name_style")
     st.session_state.setdefault("meeting_name_style", "pseudonym")
     with st.sidebar:
         st.toggle("Meeting mode (hide names)", key="meeting_mode", on_change=_sync_meeting,
@@ -165,6 +198,8 @@ def setup(title: str, icon: str = "📊") -> Page:
         if st.session_state["meeting_mode"]:
             st.radio("Show students as", ["pseudonym", "initials"], key="meeting_name_style", horizontal=True)
     meeting = bool(st.session_state["meeting_mode"])
+    st.session_state[_keep("meeting_mode")] = meeting
+    st.session_state[_keep("meeting_name_style")] = st.session_state["meeting_name_style"]
     if meeting and _query_param("meeting") is None:
         st.query_params["meeting"] = "1"
     st.markdown((MEETING_CSS if meeting else BASE_CSS) + PRINT_CSS, unsafe_allow_html=True)
@@ -205,15 +240,14 @@ def _options(field: str) -> list[str]:
 
 def _init_from_url(key: str) -> None:
     state_key = f"filter_{key}"
-    if state_key not in st.session_state:
-        value = _query_param(key)
-        if key in ("date_from", "date_to"):
-            try:
-                st.session_state[state_key] = dt.date.fromisoformat(value) if value else None
-            except ValueError:
-                st.session_state[state_key] = None
-        else:
-            st.session_state[state_key] = value
+    value = _query_param(key)
+    if key in ("date_from", "date_to") and value is not None:
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            value = None
+    _carry(state_key, value)
+    st.session_state.setdefault(state_key, None)
 
 
 def _write_url(key: str) -> None:
@@ -236,9 +270,11 @@ def filters(fields: tuple[str, ...] = ("school", "grade", "subject", "teacher", 
             _init_from_url(field)
             if field in ("date_from", "date_to"):
                 st.date_input("From" if field == "date_from" else "To", key=f"filter_{field}",
-                              value=st.session_state.get(f"filter_{field}"),
                               on_change=_write_url, args=(field,))
                 out[field] = st.session_state.get(f"filter_{field}")
+                st.session_state[_keep(f"filter_{field}")] = out[field]
+                if out[field] is not None and _query_param(field) != out[field].isoformat():
+                    st.query_params[field] = out[field].isoformat()
                 continue
             options = ["All"] + _options(field)
             current = st.session_state.get(f"filter_{field}")
@@ -253,6 +289,7 @@ def filters(fields: tuple[str, ...] = ("school", "grade", "subject", "teacher", 
             st.selectbox(labels[field], options, key=f"filter_{field}", format_func=fmt,
                          on_change=_write_url, args=(field,))
             value = st.session_state[f"filter_{field}"]
+            st.session_state[_keep(f"filter_{field}")] = value
             out[field] = None if value == "All" else value
             if out[field] is not None and _query_param(field) != out[field]:
                 st.query_params[field] = out[field]

@@ -7,6 +7,8 @@ from lib import charts, meeting, privacy, ui
 
 page = ui.setup("Team meeting", "👥")
 f = ui.filters(("school", "grade", "subject", "teacher", "standard", "date_from", "date_to"))
+ui.keep("team_assessment", "team_gap", "team_exceeds", "team_compare_standard", "team_only_class", "team_grid_sort",
+        "team_group_standard", "team_growth_standard")
 
 with st.sidebar.expander("Proficiency levels"):
     st.session_state.setdefault("team_gap", int(meeting.DEFAULT_GAP * 100))

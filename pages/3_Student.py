@@ -15,9 +15,13 @@ if page.meeting and sid_from_ref and not str(ref).startswith(profile.TOKEN_PREFI
     # A bookmarked link may carry the id: on a projector the address bar shows only the token.
     ref = profile.student_ref(sid_from_ref, True)
     ui.remember("student", ref)
-if st.session_state.get("student_last_ref") != ref:
+ui.keep("student_subject", "student_year", "student_search")
+if st.session_state.get("student_last_ref") != ref or "student_pick" not in st.session_state:
+    # A new link (or a first visit): show the student it names.
     st.session_state["student_last_ref"] = ref
     st.session_state["student_pick"] = sid_from_ref
+else:
+    st.session_state["student_pick"] = st.session_state["student_pick"]   # kept across page changes
 
 search = None
 if not page.meeting:
@@ -40,10 +44,10 @@ top_right.selectbox(f"Student ({len(options):,} shown; narrow with grade/school 
                     list(labels), key="student_pick", index=None, placeholder="Choose a student",
                     format_func=lambda s: labels.get(s, "?"))
 sid = st.session_state.get("student_pick")
-if sid != sid_from_ref:
-    new_ref = profile.student_ref(sid, page.meeting) if sid else None
-    ui.remember("student", new_ref)
-    st.session_state["student_last_ref"] = new_ref
+# The address always names the student shown (a token in meeting mode), so a copied link reproduces it.
+new_ref = profile.student_ref(sid, page.meeting) if sid else None
+ui.remember("student", new_ref)
+st.session_state["student_last_ref"] = new_ref
 
 if not sid:
     st.info("Choose a student above, or open one from the team meeting grid or groups.", icon="👤")
