@@ -1174,9 +1174,9 @@ def _demo_cfa_goal(school: str | None, grade: str, subject: str, kind: str = "ra
                     target_date=d(2027, 5, 28), **kw)
 
 
-def _demo_cfa_candidates(con: duckdb.DuckDBPyConnection, school: str | None, grades: set[str]) -> list[dict]:
-    """Baseline, latest value and elapsed share of the time for each grade x subject on monthly CFAs."""
-    out = []
+def _demo_cfa_candidates(con: duckdb.DuckDBPyConnection, school: str | None, grades: set[str]):
+    """Baseline, latest value and elapsed share of the time for each grade x subject on monthly CFAs
+    (computed lazily: the demo stops looking once it has its goals)."""
     for grade in [g for g in DEMO_GRADE_ORDER if g in grades]:
         for subject in ("Math", "ELA"):
             spec = _demo_cfa_goal(school, grade, subject, target_pct=100.0)
@@ -1185,8 +1185,7 @@ def _demo_cfa_candidates(con: duckdb.DuckDBPyConnection, school: str | None, gra
             if b is None or cur is None:
                 continue
             frac = (cur[0] - prog.start[0]).days / max((spec.target_date - prog.start[0]).days, 1)
-            out.append({"grade": grade, "subject": subject, "b": b, "c": cur[1], "frac": max(frac, 0.05)})
-    return out
+            yield {"grade": grade, "subject": subject, "b": b, "c": cur[1], "frac": max(frac, 0.05)}
 
 
 def demo_goals_for(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]) -> list[GoalSpec]:
@@ -1216,16 +1215,23 @@ def demo_goals_for(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFram
     goals_out[0].target_pct = float(min(100, round((school_base if school_base is not None else 70) + 5)))
     goals_out[0].title += f": {goals_out[0].target_pct:.0f}% by May"
 
-    cands = _demo_cfa_candidates(con, school, set(frames["assessments"]["grade_level"].astype(str)))
+    source = _demo_cfa_candidates(con, school, set(frames["assessments"]["grade_level"].astype(str)))
+    seen: list[dict] = []
     used: set = set()
 
+    def candidates():
+        yield from list(seen)
+        for cand in source:
+            seen.append(cand)
+            yield cand
+
     def take(test):
-        for cand in cands:
+        for cand in candidates():
             key = (cand["grade"], cand["subject"])
             if key not in used and test(cand) is not None:
                 used.add(key)
                 return cand, test(cand)
-        rest = [c for c in cands if (c["grade"], c["subject"]) not in used]
+        rest = [c for c in seen if (c["grade"], c["subject"]) not in used]
         if rest:
             used.add((rest[0]["grade"], rest[0]["subject"]))
             return rest[0], None
