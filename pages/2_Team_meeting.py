@@ -171,11 +171,25 @@ tab_grid, tab_groups, tab_items, tab_growth = st.tabs(
     ["Students × standards", "Who needs time and support", "Item analysis", "Growth"])
 
 
-def link_for_selection(event, student_ids: list[str], labels_: list[str], where) -> None:
-    """Under a table with row selection: a link to the selected student's profile."""
+def student_table(styler, student_ids: list[str], labels_: list[str], key: str, max_height: int = 600) -> None:
+    """A table of students, each opening its profile.
+
+    At a desk: a sortable grid; click a row for the profile link. On a projector (meeting mode): a
+    large static table (readable from the back) and a picker for the profile.
+    """
+    if page.meeting:
+        st.table(styler.hide(axis="index"))
+        choice = st.selectbox("Open a student's profile", list(range(len(student_ids))), index=None,
+                              key=f"{key}_open", format_func=lambda i: labels_[i], placeholder="Choose a student")
+        if choice is not None:
+            ui.student_link(page, student_ids[choice], f"Open {labels_[choice]}'s profile")
+        return
+    slot = st.container()
+    event = st.dataframe(styler, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                         key=key, height=min(38 + 35 * len(student_ids), max_height))
     rows = getattr(getattr(event, "selection", None), "rows", None) or []
     if rows and rows[0] < len(student_ids):
-        with where:
+        with slot:
             ui.student_link(page, student_ids[rows[0]], f"Open {labels_[rows[0]]}'s profile")
 
 
@@ -217,12 +231,9 @@ with tab_grid:
         shown["Class"] = wide["teacher_id"].map(tname).values
         display = shown[["student", "Class", "overall"] + codes].rename(
             columns={"student": "Student", "overall": "Overall"})
-        link_slot = st.container()
-        event = st.dataframe(style_levels(display, ["Overall"] + codes), hide_index=True, width="stretch",
-                             on_select="rerun", selection_mode="single-row", key="team_grid",
-                             height=min(38 + 35 * len(display), 600))
-        st.caption("Click a row to open that student's profile; click a column header to sort.")
-        link_for_selection(event, sids, display["Student"].tolist(), link_slot)
+        if not page.meeting:
+            st.caption("Click a row to open that student's profile; click a column header to sort.")
+        student_table(style_levels(display, ["Overall"] + codes), sids, display["Student"].tolist(), "team_grid")
         ui.download_buttons(display, f"students_by_standard_{aid}", key="team_grid_dl")
 
 with tab_groups:
@@ -255,11 +266,8 @@ with tab_groups:
                     continue
                 view = members[["student", "teacher", "score", "level"]].rename(
                     columns={"student": "Student", "teacher": "Class", "score": "Score", "level": "Level"})
-                slot = st.container()
-                ev = st.dataframe(style_levels(view, ["Score"]), hide_index=True, width="stretch",
-                                  on_select="rerun", selection_mode="single-row", key=key,
-                                  height=min(38 + 35 * len(view), 460))
-                link_for_selection(ev, members["student_id_"].tolist(), view["Student"].tolist(), slot)
+                student_table(style_levels(view, ["Score"]), members["student_id_"].tolist(),
+                              view["Student"].tolist(), key, max_height=460)
         export = gshown[["standard_code", "group", "student", "teacher", "score", "level"]].rename(
             columns={"standard_code": "standard"})
         st.markdown("**Take the groups with you** (every standard)" +
@@ -332,11 +340,9 @@ with tab_growth:
                 oshown = ui.label_students(page, one)
                 view = pd.DataFrame({"Student": oshown["student"], "Class": one["teacher_id"].map(tname),
                                      "Before": one["before"], "Now": one["now"], "Change": one["change"]})
-                slot = st.container()
                 pct = lambda v: "" if pd.isna(v) else f"{v:.0%}"  # noqa: E731
-                signed = lambda v: "" if pd.isna(v) else f"{v:+.0%}"  # noqa: E731
-                ev = st.dataframe(view.style.format({"Before": pct, "Now": pct, "Change": signed}),
-                                  hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                                  key="team_growth_students", height=min(38 + 35 * len(view), 460))
-                link_for_selection(ev, one["student_id"].astype(str).tolist(), view["Student"].tolist(), slot)
+                signed = lambda v: "" if pd.isna(v) else f"{v * 100:+.0f} points"  # noqa: E731
+                student_table(view.style.format({"Before": pct, "Now": pct, "Change": signed}),
+                              one["student_id"].astype(str).tolist(), view["Student"].tolist(),
+                              "team_growth_students", max_height=460)
                 ui.download_buttons(view, f"growth_{aid}_{gsel}", key="team_growth_dl")
