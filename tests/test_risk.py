@@ -253,6 +253,25 @@ def test_demo_subgroups_and_capacity(demo_result):
     assert 0 < cap["validated_precision"] <= 1
 
 
+def test_subgroup_metrics_hand_worked():
+    """Flag rate and false-negative rate per group; small groups get a warning and no numbers."""
+    ev = pd.DataFrame({
+        "missed": [True] * 6 + [False] * 6 + [True, False],
+        "p": [0.9, 0.8, 0.7, 0.6, 0.3, 0.2, 0.6, 0.4, 0.3, 0.2, 0.1, 0.05, 0.9, 0.1],
+        "rule_flag": [True, True, False, False, False, False, True, False, False, False, False, False, True, False],
+        "ell": [True] * 12 + [False, False],
+    })
+    result = risk.RiskResult("model", "logistic regression", "", dt.date(2026, 1, 1), "summative", pd.DataFrame(), ev)
+    sub = risk.subgroup_metrics(result).set_index(["attribute", "group"])
+    yes = sub.loc[("English learners", "yes")]
+    assert yes["n"] == 12 and yes["flag_rate"] == pytest.approx(5 / 12)  # p >= 0.5: 4 missed + 1 met
+    assert yes["false_negative_rate"] == pytest.approx(2 / 6)
+    assert yes["rule_flag_rate"] == pytest.approx(3 / 12) and yes["rule_false_negative_rate"] == pytest.approx(4 / 6)
+    assert yes["auc"] == pytest.approx(risk.auc(ev["missed"][:12], ev["p"][:12])) and yes["warning"] == ""
+    no = sub.loc[("English learners", "no")]
+    assert no["warning"] == "fewer than 10 students: not shown" and pd.isna(no["flag_rate"])
+
+
 def test_student_risk_for_the_profile(demo_result, demo_db_file, tmp_path):
     """One student's rows per subject, with the probability as text and reasons in words."""
     sid = demo_result.predictions["student_id"].iloc[0]
