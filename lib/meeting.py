@@ -297,7 +297,8 @@ def groups(scores: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def groups_html(table: pd.DataFrame, title: str, subtitle: str = "") -> str:
+def groups_html(table: pd.DataFrame, title: str, subtitle: str = "",
+                descriptions: dict[str, str] | None = None) -> str:
     """A print-friendly HTML page of the groups: one block per standard, one page per standard when printed.
 
     `table` has display columns standard_code, group, student, teacher, score (0-1) and level.
@@ -317,7 +318,9 @@ def groups_html(table: pd.DataFrame, title: str, subtitle: str = "") -> str:
         "<p class='noprint'>Use your browser's Print command (Ctrl+P / Cmd+P): one page per standard.</p>",
     ]
     for code, block in table.groupby("standard_code", sort=True):
-        parts.append(f"<section><h2>{esc(str(code))}</h2><div class='cols'>")
+        skill = (descriptions or {}).get(code)
+        parts.append(f"<section><h2>{esc(str(code))}" + (f": {esc(str(skill))}" if isinstance(skill, str) else "")
+                     + "</h2><div class='cols'>")
         for name in (INTERVENTION, EXTENSION):
             members = block[block["group"] == name]
             parts.append(f"<div><h3>{esc(name)} ({len(members)})</h3>")

@@ -275,7 +275,8 @@ with tab_groups:
         ui.download_buttons(export.rename(columns={"score": "score (0-1)"}), f"groups_{aid}", key="team_groups_dl")
         html_groups = meeting.groups_html(
             export.rename(columns={"standard": "standard_code"}), f"Groups: {info['title']}",
-            f"Below the cut ({cut:.0%}) = {meeting.INTERVENTION}; at or above = {meeting.EXTENSION}.")
+            f"Below the cut ({cut:.0%}) = {meeting.INTERVENTION}; at or above = {meeting.EXTENSION}.",
+            descriptions=dict(zip(bys["standard_code"], bys["description"])))
         ui.printable_download(html_groups, f"groups_{aid}", key="team_groups_print")
 
 with tab_items:

@@ -245,7 +245,8 @@ def test_groups_html_is_escaped_and_printable():
     table = pd.DataFrame({"standard_code": ["X", "X"], "group": [meeting.INTERVENTION, meeting.EXTENSION],
                           "student": ["<b>Ann</b>", "=cmd()"], "teacher": ["T", "T"], "score": [0.5, 1.0],
                           "level": ["Beginning", "Exceeds"]})
-    out = meeting.groups_html(table, "Groups & more", "sub")
+    out = meeting.groups_html(table, "Groups & more", "sub", descriptions={"X": "Add <fractions>"})
+    assert "X: Add &lt;fractions&gt;" in out
     assert "&lt;b&gt;Ann&lt;/b&gt;" in out and "<b>Ann</b>" not in out
     assert "@media print" in out and "page-break-after" in out
     assert "Groups &amp; more" in out and "50%" in out
