@@ -41,7 +41,7 @@ TEAM_COLOR = NEUTRAL_COLOR
 
 def _sizes(big: bool) -> dict:
     """Font sizes: projector (meeting mode) or desk."""
-    return {"label": 17, "title": 18, "text": 18, "legend": 17} if big else \
+    return {"label": 20, "title": 20, "text": 21, "legend": 19} if big else \
         {"label": 13, "title": 14, "text": 14, "legend": 13}
 
 
