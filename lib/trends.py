@@ -31,6 +31,10 @@ FLAG_LABELS = {"ell": "ELL", "iep": "IEP", "frl": "FRL", "gender": "Gender", "et
 SCHOOL_YEAR = "(CASE WHEN month({d}) >= 7 THEN year({d}) ELSE year({d}) - 1 END)"
 SY = SCHOOL_YEAR.format(d="a.administered_on")
 
+# The scope's assessments, their responses, scores and roster. This is v_overall_scores,
+# v_standard_scores and v_assessment_roster (lib/store.py) restricted to the scope *before* they
+# aggregate: DuckDB cannot push a join filter through those views' GROUP BY and FULL OUTER JOIN, and
+# over a district's ten million responses that is the difference between seconds and a fraction.
 SCOPE_CTE = f"""
 scope AS (
     SELECT a.assessment_id, a.title, a.subject, a.grade_level, coalesce(a.kind, 'formative') AS kind,
@@ -43,20 +47,48 @@ scope AS (
       AND ($date_from IS NULL OR a.administered_on >= $date_from)
       AND ($date_to IS NULL OR a.administered_on <= $date_to)
 ),
+resp AS (
+    SELECT r.assessment_id, r.student_id, r.points_earned, i.points_possible, i.standard_code
+    FROM responses r LEFT JOIN items i ON i.assessment_id = r.assessment_id AND i.item = r.item
+    WHERE r.assessment_id IN (SELECT assessment_id FROM scope)
+),
+-- One scan serves both: every student with a response took it; the score counts aligned items only.
+overall AS (
+    SELECT assessment_id, student_id,
+           sum(points_earned) FILTER (WHERE points_possible IS NOT NULL) AS earned,
+           sum(points_possible) AS possible,
+           sum(points_earned) FILTER (WHERE points_possible IS NOT NULL) / nullif(sum(points_possible), 0) AS score
+    FROM resp GROUP BY ALL
+),
+takers AS (SELECT assessment_id, student_id FROM overall),
+expected AS (
+    SELECT s.assessment_id, e.student_id, min(sec.teacher_id) AS teacher_id
+    FROM scope s
+    JOIN sections sec
+      ON (s.subject IS NULL OR sec.subject IS NULL OR lower(sec.subject) = lower(s.subject))
+     AND (s.grade_level IS NULL OR sec.grade_level IS NULL OR sec.grade_level = s.grade_level)
+     AND (s.administered_on IS NULL OR sec.starts_on IS NULL OR s.administered_on >= sec.starts_on)
+     AND (s.administered_on IS NULL OR sec.ends_on IS NULL OR s.administered_on <= sec.ends_on)
+    JOIN enrollments e ON e.section_id = sec.section_id
+    GROUP BY ALL
+),
 roster AS (
-    SELECT s.*, r.student_id, r.teacher_id, st.school,
+    SELECT s.*, b.student_id, b.teacher_id, st.school,
            coalesce(s.grade_level, st.grade_level) AS grade
-    FROM v_assessment_roster r
+    FROM (SELECT coalesce(x.assessment_id, t.assessment_id) AS assessment_id,
+                 coalesce(x.student_id, t.student_id) AS student_id, x.teacher_id
+          FROM expected x FULL OUTER JOIN takers t
+            ON x.assessment_id = t.assessment_id AND x.student_id = t.student_id) b
     JOIN scope s USING (assessment_id)
     LEFT JOIN students st USING (student_id)
     WHERE ($school IS NULL OR st.school = $school)
-      AND ($teacher IS NULL OR r.teacher_id = $teacher)
+      AND ($teacher IS NULL OR b.teacher_id = $teacher)
 ),
 results AS (
     SELECT roster.*, o.score, o.earned, o.possible,
            o.score IS NOT NULL AS scored,
            o.score >= roster.cut AS proficient
-    FROM roster LEFT JOIN v_overall_scores o USING (assessment_id, student_id)
+    FROM roster LEFT JOIN overall o USING (assessment_id, student_id)
 )"""
 
 # Each student's most recent scored result per subject in scope.
@@ -173,20 +205,28 @@ queries.define(
 queries.define(
     "trends_heatmap",
     f"""WITH {SCOPE_CTE},
-    who AS (SELECT DISTINCT assessment_id, student_id, grade, subject, cut, administered_on FROM roster),
+    by_std AS (
+        SELECT assessment_id, student_id, standard_code,
+               sum(points_earned) / nullif(sum(points_possible), 0) AS score
+        FROM resp WHERE standard_code IS NOT NULL GROUP BY ALL
+    ),
+    -- Each student's most recent result per standard (arg_max: a hash aggregate, no sort).
     std AS (
-        SELECT w.grade, w.subject, v.standard_code, v.student_id, v.score, w.cut, w.administered_on,
-               v.assessment_id
-        FROM v_standard_scores v JOIN who w USING (assessment_id, student_id)
-        QUALIFY row_number() OVER (PARTITION BY v.student_id, v.standard_code, w.grade
-                                   ORDER BY w.administered_on DESC NULLS LAST, v.assessment_id DESC) = 1
+        SELECT w.grade, w.subject, v.standard_code, v.student_id,
+               arg_max(v.score, struct_pack(d := coalesce(w.administered_on, DATE '0001-01-01'),
+                                            a := v.assessment_id)) AS score,
+               arg_max(v.score >= w.cut, struct_pack(d := coalesce(w.administered_on, DATE '0001-01-01'),
+                                                     a := v.assessment_id)) AS proficient,
+               max(w.administered_on) AS administered_on
+        FROM by_std v JOIN roster w USING (assessment_id, student_id)
+        GROUP BY ALL
     )
     SELECT grade AS grade_level, grade_order(grade) AS grade_rank, std.subject, standard_code,
            any_value(sd.description) AS description,
            any_value(sd.grade_level) AS standard_grade,
            count(*) AS students,
-           count(*) FILTER (WHERE score >= cut) AS proficient,
-           count(*) FILTER (WHERE score >= cut) / count(*) AS pct_proficient,
+           count(*) FILTER (WHERE proficient) AS proficient,
+           count(*) FILTER (WHERE proficient) / count(*) AS pct_proficient,
            avg(score) AS mean_score,
            max(administered_on) AS last_assessed
     FROM std LEFT JOIN standards sd ON sd.code = std.standard_code
