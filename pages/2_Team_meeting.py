@@ -29,7 +29,11 @@ if options.empty:
 
 ids = list(options["assessment_id"])
 labels = {r["assessment_id"]: meeting.assessment_label(r) for _, r in options.iterrows()}
-if st.session_state.get("team_assessment") not in ids:
+linked = st.query_params.get("assessment")
+if linked in ids and linked != st.session_state.get("team_linked"):
+    # A link from another page (or a pasted address) names an assessment: show it.
+    st.session_state["team_assessment"] = linked
+elif st.session_state.get("team_assessment") not in ids:
     wanted = ui.recall("assessment")
     st.session_state["team_assessment"] = wanted if wanted in ids else meeting.default_assessment(options)
 head_left, head_right = st.columns([2, 3], vertical_alignment="bottom")
@@ -38,6 +42,7 @@ head_right.selectbox("Common assessment (newest first; narrow with the sidebar f
                      key="team_assessment", format_func=lambda a: labels.get(a, a))
 aid = st.session_state["team_assessment"]
 ui.remember("assessment", aid)
+st.session_state["team_linked"] = aid
 info = ui.data(meeting.assessment_info, aid)
 school = f["school"]
 cut = float(info["cut"]) if info and pd.notna(info["cut"]) else 0.8

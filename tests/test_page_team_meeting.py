@@ -99,6 +99,19 @@ def test_link_with_assessment_reproduces_the_view(demo_app):
     assert at.selectbox(key="team_assessment").value == "A2025-3-M-b02"
 
 
+def test_a_link_from_another_page_wins_over_the_last_choice(demo_app):
+    at = open_page(grade="3", subject="Math")
+    at.selectbox(key="team_assessment").select_index(1).run()
+    first = at.selectbox(key="team_assessment").value
+    assert at.query_params["assessment"] == first
+    at.query_params["assessment"] = "A2025-3-M-b02"      # e.g. the Standards page linking here
+    at.switch_page(PAGE)
+    at.run()
+    assert at.selectbox(key="team_assessment").value == "A2025-3-M-b02"
+    at.selectbox(key="team_assessment").set_value(first).run()
+    assert at.selectbox(key="team_assessment").value == first
+
+
 def test_notable_differences_are_framed_as_learning(demo_app, demo_db_file):
     # Find a recent CFA where some class differs notably (the demo gives teachers strengths and gaps).
     con = store.connect(demo_db_file, read_only=True)
