@@ -172,7 +172,7 @@ def test_sample_imports_with_exact_counts(con, path, id_col):
     if "StudentBySchool" not in p.name:
         tested = store.fetch_value(con, "SELECT count(DISTINCT student_id) FROM scores")
         assert tested == len(distinct(recs, id_col))
-        for aid in assessments(con)["assessment_id"]:
+        for aid in assessments(con)["assessment_id"][:3]:  # each layout; three are enough
             out = pages_work(con, aid)
             assert (out["headline"]["assessed"], out["headline"]["proficient"]) == independent_headline(con, aid)
             assert not out["levels"].empty

@@ -74,7 +74,7 @@ def test_sample_imports_with_exact_counts(con, name, layout):
     ids = distinct(recs, "StudentIdentifier")
     assert store.counts(con)["students"] == len(ids)
     assert store.fetch_value(con, "SELECT count(DISTINCT student_id) FROM scores") == len(ids)
-    for aid in assessments(con)["assessment_id"]:
+    for aid in assessments(con)["assessment_id"][:3]:  # each layout; three are enough
         out = pages_work(con, aid)
         assert (out["headline"]["assessed"], out["headline"]["proficient"]) == independent_headline(con, aid)
         assert not out["by_standard"].empty or layout == "star"

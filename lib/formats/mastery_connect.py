@@ -118,9 +118,9 @@ def parse_items(table: Table, fields: dict[str, int], ctx: ingest.Context) -> in
     if not parts:
         raise ingest.FileError(f"{table.name}: no question block (question_N_standard, ..._points) has any data")
     res = pd.concat(parts, ignore_index=True)
-    notes = [f"MasteryConnect item export: {res['item'].nunique()} questions used, "
-             f"{res.groupby('assessment')['item'].nunique().to_dict()} per assessment; one response per student "
-             "per used question, unanswered questions count 0 points."]
+    per = res.groupby("assessment")["item"].nunique()
+    notes = ["MasteryConnect item export: " + "; ".join(f"{a}: {n} questions used" for a, n in per.items())
+             + ". One response per student per used question; a question left blank counts 0 points."]
     # The export's own total is a check on the questions read.
     total = c.number(h.col("score"))
     if h.has("score"):
