@@ -619,7 +619,7 @@ def before_after_chart(results: pd.DataFrame, start_date, big: bool = False) -> 
     s = _sizes(big)
     data = results.copy()
     data["date"] = pd.to_datetime(data["administered_on"])
-    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y"))
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%-d %b", labelAngle=0))
     y = alt.Y("score:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="Score")
     color = alt.Color("phase:N", scale=alt.Scale(domain=["before", "after"], range=[NEUTRAL_COLOR, PROFICIENT_COLOR]),
                       title="Results")

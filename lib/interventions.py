@@ -24,6 +24,7 @@ OPEN_STATUSES = ["planned", "active"]
 KINDS = ["Small-group reteach", "Double dose (extra practice block)", "1:1 tutoring", "Reading intervention",
          "Math intervention", "Attendance check-in", "Re-assess after reteach"]
 REVIEW_DAYS = 21  # every open intervention is looked at again within three weeks
+MIN_AFTER = 2  # results since the start needed before a standard alone can show a change
 
 store.MIGRATIONS.append(
     (
@@ -336,8 +337,10 @@ def not_yet_supported(con: duckdb.DuckDBPyConnection, flagged: pd.DataFrame, sin
 
 def before_after(con: duckdb.DuckDBPyConnection, intervention_id: int, today: dt.date | None = None,
                  window_days: int = 120) -> tuple[pd.DataFrame, dict]:
-    """The student's results on the intervention's standard (else subject) around its start, and a summary.
+    """The student's results on the intervention's standard around its start, and a summary.
 
+    The subject's overall results are used instead when the standard has fewer than MIN_AFTER results
+    since the start (and the subject has more) or when no standard is set.
     Summary: mean score and share at/above the cut for the last 4 results before the start and every
     result after it (up to `today`).
     """
@@ -353,9 +356,12 @@ def before_after(con: duckdb.DuckDBPyConnection, intervention_id: int, today: dt
     if isinstance(iv["standard_code"], str) and iv["standard_code"]:
         df = queries.run(con, "iv_results_standard", standard_code=iv["standard_code"], **params)
         scope = "standard"
-    if df.empty and isinstance(iv["subject"], str):
-        df = queries.run(con, "iv_results_subject", subject=iv["subject"], **params)
-        scope = "subject"
+    after_std = int((pd.to_datetime(df["administered_on"]).dt.date > start).sum()) if len(df) else 0
+    if after_std < MIN_AFTER and isinstance(iv["subject"], str):
+        # Too few re-checks on the standard yet: the subject's results say more than one or two points.
+        whole = queries.run(con, "iv_results_subject", subject=iv["subject"], **params)
+        if int((pd.to_datetime(whole["administered_on"]).dt.date > start).sum()) > after_std or df.empty:
+            df, scope = whole, "subject"
     if not df.empty:
         df["administered_on"] = pd.to_datetime(df["administered_on"]).dt.date
         # Results on the start day were taken before the help began.

@@ -5,7 +5,7 @@ import streamlit as st
 
 from lib import charts, interventions, risk, ui
 
-page = ui.setup("Early warning", "🚩")
+page = ui.setup("Early warning", ":material/flag:")
 f = ui.filters(("school", "grade", "subject"))
 
 st.session_state.setdefault("ew_capacity", 20)
@@ -20,11 +20,12 @@ top[1].number_input("Students we can serve", min_value=1, max_value=5000, step=1
 top[2].selectbox("Risk of missing", list(OUTCOMES), format_func=OUTCOMES.get, key="ew_outcome",
                  help="The outcome the score predicts: proficiency on the next summative, or on the next benchmark.")
 
-result = ui.data(risk.cached_build, None, st.session_state["ew_outcome"])
+with st.spinner("Scoring students (the first time after new data, the model is retrained on past years)..."):
+    result = ui.data(risk.cached_build, None, st.session_state["ew_outcome"])
 if result.as_of is None or result.predictions.empty:
     st.info("No results for this school year yet: import common assessment results to see who needs support.",
-            icon="📥")
-    ui.page_link("pages/1_Import.py", label="Import a file", icon="📥")
+            icon=":material/upload_file:")
+    ui.page_link("pages/1_Import.py", label="Import a file", icon=":material/upload_file:")
     st.stop()
 
 with top[0]:
@@ -32,13 +33,13 @@ with top[0]:
                 f"{OUTCOMES[result.outcome]}**, from results up to {result.as_of - pd.Timedelta(days=1):%d %b %Y}.")
 if result.mode == "model":
     m = risk.metrics(result)
-    st.success(f"**Score in use: {result.model_name} model** (calibrated). {result.mode_reason} "
-               f"Checked by {result.validation}: AUC {m['auc']:.2f}, rule AUC {m['baseline']['auc']:.2f}.",
-               icon="📈")
+    st.success(f"**Score in use: {result.model_name} model** (calibrated) · validated AUC **{m['auc']:.2f}** vs "
+               f"{m['baseline']['auc']:.2f} for the rule · trained on {result.training['students']:,} students of "
+               f"{', '.join(result.training['school_years'])}.", icon=":material/insights:")
 else:
     st.warning(f"**Score in use: transparent rules.** {result.mode_reason} Flagged: below the cut on "
                f"{risk.RULE_BELOW} of the last {risk.RULE_LAST} checks, or attendance under "
-               f"{risk.RULE_ATTENDANCE:.0%}.", icon="📏")
+               f"{risk.RULE_ATTENDANCE:.0%}.", icon=":material/rule:")
 
 ranked = risk.filter_predictions(result.predictions, f.get("school"), f.get("grade"), f.get("subject")).copy()
 ranked = ranked.reset_index(drop=True)
@@ -55,7 +56,7 @@ c[0].metric("High risk", f"{int((ranked['band'] == 'high').sum()):,}",
             else "Students meeting both rule conditions or below on all of the last checks")
 c[1].metric("Medium risk", f"{int((ranked['band'] == 'medium').sum()):,}")
 if cap["expected_precision"] is not None:
-    c[2].metric(f"Of the top {k}, expected to miss", f"{cap['expected_students']:.0f}",
+    c[2].metric(f"Expected to miss, of top {k}", f"{cap['expected_students']:.0f}",
                 help="The sum of the calibrated chances of the students within capacity: how many of them would "
                      "miss the cut without additional support.")
     c[2].caption(f"Expected precision at {k}: **{cap['expected_precision']:.0%}**"
@@ -88,11 +89,13 @@ def show_list(df: pd.DataFrame, key: str) -> pd.DataFrame:
     out["Why"] = df["reasons_text"].replace("", "–").to_numpy()
     out["Help now"] = [help_by.get((s, j), help_any.get(s, "–")) for s, j in zip(df["student_id"], df["subject"])]
     shown = ui.label_students(page, out).rename(columns={"student": "Student", "student_id": "ID"})
-    cols = ["Rank", "Student"] + (["ID"] if "ID" in shown else []) + [c for c in shown.columns
-                                                                        if c not in ("Rank", "Student", "ID")]
-    shown = shown[cols]
-    ui.table(page, shown, key=key,
-             column_config={"Why": st.column_config.TextColumn("Why", width="large")} if not page.meeting else None)
+    # The ID (never shown in meeting mode) goes last: the words matter more on a wall.
+    cols = ["Rank", "Student"] + [c for c in shown.columns if c not in ("Rank", "Student", "ID")]
+    shown = shown[cols + (["ID"] if "ID" in shown else [])]
+    ui.table(page, shown, key=key, column_config=None if page.meeting else {
+        "Rank": st.column_config.NumberColumn("Rank", width="small"),
+        "Grade": st.column_config.TextColumn("Grade", width="small"),
+        "Why": st.column_config.TextColumn("Why", width="large")})
     return shown
 
 
@@ -102,7 +105,8 @@ ui.download_buttons(within, "early_warning_within_capacity", key="ew_ranked_dl")
 
 st.subheader(f"Flagged but not yet discussed ({len(queue)})")
 if queue.empty:
-    st.success("Every flagged student has an intervention or a meeting note this year.", icon="✅")
+    st.success("Every flagged student has an intervention or a meeting note this year.",
+               icon=":material/check_circle:")
 else:
     st.caption("Flagged students with no intervention and no meeting note this school year. Assign help on the "
                "Interventions page, or discuss them at the next team meeting.")
@@ -120,10 +124,10 @@ if not pick_from.empty:
     sid, subject = choice.split("|", 1)
     a, b = st.columns(2)
     with a:
-        ui.page_link("pages/8_Interventions.py", label="Assign help on the Interventions page", icon="🧰",
-                     query_params=ui.link_params(student=sid, subject=subject))
+        ui.page_link("pages/8_Interventions.py", label="Assign help on the Interventions page",
+                     icon=":material/support:", query_params=ui.link_params(student=sid, subject=subject))
     with b:
-        ui.student_link(page, sid, "Open the student's profile")
+        ui.student_link(page, sid, "Open the student's profile", icon=":material/person:")
 
 # --- the whole list and the bands ------------------------------------------------------------------
 with st.expander(f"Everyone, by risk ({len(ranked)})"):
@@ -143,4 +147,4 @@ with st.expander("How the score works"):
         f"{risk.HIGH_FROM:.0%}, low = under {risk.MEDIUM_FROM:.0%}.\n"
         "- **Why:** the inputs that raise this student's chance the most, in plain words.\n"
         "- A score is a prompt for the team's judgement, never a label for a child.")
-    ui.page_link("pages/9_Model_card.py", label="Can we trust it? Open the model card", icon="🧾")
+    ui.page_link("pages/9_Model_card.py", label="Can we trust it? Open the model card", icon=":material/fact_check:")

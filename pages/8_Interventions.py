@@ -7,14 +7,14 @@ import streamlit as st
 
 from lib import charts, interventions, risk, ui
 
-page = ui.setup("Interventions", "🧰")
+page = ui.setup("Interventions", ":material/support:")
 f = ui.filters(("school", "grade", "subject"))
 
 flash = st.session_state.pop("iv_flash", None)
 st.title("Interventions")
 st.markdown("#### Who is getting what help, and is it working?")
 if flash:
-    st.success(flash, icon="✅")
+    st.success(flash, icon=":material/check_circle:")
 
 as_of = ui.data(risk.data_as_of) or dt.date.today()
 st.session_state.setdefault("iv_today", as_of)
@@ -83,7 +83,7 @@ rc[0].date_input("Review meeting on", key="iv_today",
 rc[1].caption(f"Each open intervention comes up for review {interventions.REVIEW_DAYS} days after its start or its "
               "last review, or on its re-check date if that is sooner: decide keep going, change it, or close it.")
 if due.empty:
-    st.success("No review is due.", icon="✅")
+    st.success("No review is due.", icon=":material/check_circle:")
 else:
     show(due.sort_values("next_review"), "iv_due")
 if not soon.empty:
@@ -93,7 +93,8 @@ if not soon.empty:
 # --- open interventions by tier and owner ------------------------------------------------------------
 st.subheader("Open interventions by tier and owner")
 if open_iv.empty:
-    st.info("No open interventions. Assign one below, or start from the Early warning queue.", icon="🧰")
+    st.info("No open interventions. Assign one below, or start from the Early warning queue.",
+            icon=":material/support:")
 else:
     summary = (open_iv.assign(Owner=[owner_label(o) for o in open_iv["owner"]])
                .pivot_table(index="Owner", columns="tier", values="intervention_id", aggfunc="count", fill_value=0)
@@ -101,7 +102,7 @@ else:
     ui.table(page, summary, key="iv_by_owner")
     with st.expander(f"Every open intervention ({len(open_iv)})", expanded=not page.meeting):
         show(open_iv, "iv_open")
-ui.page_link("pages/7_Early_warning.py", label="Flagged but not yet discussed (Early warning)", icon="🚩")
+ui.page_link("pages/7_Early_warning.py", label="Flagged but not yet discussed (Early warning)", icon=":material/flag:")
 
 # --- assign -----------------------------------------------------------------------------------------
 students = scoped(opts["students"].assign(subject=None))
@@ -161,7 +162,7 @@ if submitted:
 st.subheader("Is it working?")
 every = scoped(ui.data(interventions.listing, False))
 if every.empty:
-    st.info("No interventions yet.", icon="🧰")
+    st.info("No interventions yet.", icon=":material/support:")
     st.stop()
 labels = {int(r.intervention_id): f"#{int(r.intervention_id)} {names.get(str(r.student_id), r.student_id)} · "
           f"{r.subject or 'any subject'} · {r.kind} ({r.status})" for r in every.itertuples()}
@@ -180,8 +181,11 @@ results, summary = ui.data(interventions.before_after, int(pick), today)
 left, right = st.columns([3, 2])
 with left:
     scope = f"standard {summary['standard_code']}" if summary["scope"] == "standard" else f"{summary['subject']}"
+    if summary["scope"] == "subject" and isinstance(summary["standard_code"], str):
+        scope += (f" overall (fewer than {interventions.MIN_AFTER} results on {summary['standard_code']} "
+                  "since the start)")
     if results.empty:
-        st.info(f"No results on {scope} around the start date yet.", icon="📭")
+        st.info(f"No results on {scope} around the start date yet.", icon=":material/inbox:")
     else:
         ui.chart(page, charts.before_after_chart(results, summary["start_date"], big=page.meeting), key="iv_chart")
         st.caption(f"Results on {scope}: the last {summary['n_before']} before the start "
@@ -199,7 +203,7 @@ with right:
                 else f"{summary['proficient_after']:.0%}")
     st.markdown(f"**Tier {row['tier']}** · {row['kind']} · owner {owner_label(row['owner'])} · "
                 f"started {row['start_date']:%d %b %Y} · status **{row['status']}**")
-    ui.student_link(page, str(row["student_id"]), "Open the student's profile")
+    ui.student_link(page, str(row["student_id"]), "Open the student's profile", icon=":material/person:")
 
 with st.form("iv_update", border=True):
     st.markdown("**Record a review**")

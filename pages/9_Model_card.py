@@ -5,7 +5,7 @@ import streamlit as st
 
 from lib import charts, risk, ui
 
-page = ui.setup("Model card", "🧾")
+page = ui.setup("Model card", ":material/fact_check:")
 
 OUTCOMES = {"summative": "the next summative", "benchmark": "the next benchmark"}
 st.session_state.setdefault("mc_outcome", st.session_state.get("ew_outcome", "summative"))
@@ -14,11 +14,12 @@ st.title("Model card")
 head = st.columns([3, 1])
 head[0].markdown("#### Can we trust the risk score?")
 head[1].selectbox("Risk of missing", list(OUTCOMES), format_func=OUTCOMES.get, key="mc_outcome")
-result = ui.data(risk.cached_build, None, st.session_state["mc_outcome"])
+with st.spinner("Checking the score against past years..."):
+    result = ui.data(risk.cached_build, None, st.session_state["mc_outcome"])
 ev = result.evaluation
 if ev.empty:
     st.info("There are no past outcomes to check a score against yet: the early warning uses the transparent "
-            "rules until a school year with summative (or benchmark) results is loaded.", icon="📏")
+            "rules until a school year with summative (or benchmark) results is loaded.", icon=":material/rule:")
     st.stop()
 
 n_eval = len(ev)
@@ -29,9 +30,9 @@ b = m["baseline"]
 
 if result.mode == "model":
     st.success(f"**In use: {result.model_name} model, calibrated.** {result.mode_reason} Checked by "
-               f"{result.validation}.", icon="📈")
+               f"{result.validation}.", icon=":material/insights:")
 else:
-    st.warning(f"**In use: transparent rules.** {result.mode_reason}", icon="📏")
+    st.warning(f"**In use: transparent rules.** {result.mode_reason}", icon=":material/rule:")
 
 
 def pct(v) -> str:
@@ -62,7 +63,8 @@ with left:
     st.subheader("Calibration: does a 70% mean 70%?")
     bins = risk.calibration(result)
     if bins.empty:
-        st.info("The rules give a yes/no flag, not a probability, so there is nothing to calibrate.", icon="📏")
+        st.info("The rules give a yes/no flag, not a probability, so there is nothing to calibrate.",
+                icon=":material/rule:")
     else:
         ui.chart(page, charts.calibration_chart(bins, big=page.meeting), key="mc_calibration")
         st.caption("Each point is a group of students with similar predicted chances (size = how many); on the "
@@ -132,4 +134,4 @@ st.caption("Never used as inputs: English learner, IEP, free or reduced lunch, g
            f"demographic field. Bands: high = {risk.HIGH_FROM:.0%} or more, medium = {risk.MEDIUM_FROM:.0%} to "
            f"{risk.HIGH_FROM:.0%}. Too little data (under {risk.MIN_STUDENTS} students with an outcome or under "
            f"{risk.MIN_MISSED} who missed) switches to the rules.")
-ui.page_link("pages/7_Early_warning.py", label="Back to the early-warning list", icon="🚩")
+ui.page_link("pages/7_Early_warning.py", label="Back to the early-warning list", icon=":material/flag:")

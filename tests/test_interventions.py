@@ -118,13 +118,23 @@ def test_before_after_hand_worked(school):
     assert (s["scope"], s["n_before"], s["n_after"]) == ("standard", 3, 2)
     assert s["mean_before"] == pytest.approx(1 / 3) and s["mean_after"] == 1.0
     assert s["change"] == pytest.approx(2 / 3) and s["proficient_after"] == 1.0
+    # One result on the standard since the start is too few when the subject has more (F6 checks only 3.X.2).
+    _insert(school, "assessments", [{"assessment_id": "F6", "title": "Math F6", "subject": "Math", "grade_level": "3",
+                                     "kind": "formative", "administered_on": D(2026, 10, 18), "proficiency_cut": 0.8}])
+    _insert(school, "items", [{"assessment_id": "F6", "item": "1", "standard_code": "3.X.2", "points_possible": 1.0}])
+    _insert(school, "responses", [{"assessment_id": "F6", "student_id": "A", "item": "1", "points_earned": 1.0}])
+    early = iv.add(school, "A", 2, "Reteach", D(2026, 10, 10), subject="Math", standard_code="3.X.1")
+    df, s = iv.before_after(school, early, D(2026, 10, 20))
+    assert s["scope"] == "subject" and s["n_after"] == 2  # F4 and F6
+    df, s = iv.before_after(school, early, D(2026, 11, 20))
+    assert s["scope"] == "standard" and s["n_after"] == 2  # F4 and F5 on 3.X.1
     # Without a standard: the overall Math score (two items).
     whole = iv.add(school, "A", 2, "Reteach", D(2026, 10, 1), subject="Math")
     df, s = iv.before_after(school, whole, D(2026, 11, 20))
-    assert s["scope"] == "subject" and df["score"].tolist() == [0, 0.5, 0.5, 1, 0.5]
-    assert s["mean_after"] == pytest.approx(0.75)
+    assert s["scope"] == "subject" and df["score"].tolist() == [0, 0.5, 0.5, 1, 1, 0.5]
+    assert s["mean_after"] == pytest.approx(2.5 / 3)
     # Results after `today` are not shown yet.
-    df, s = iv.before_after(school, whole, D(2026, 10, 20))
+    df, s = iv.before_after(school, whole, D(2026, 10, 16))
     assert s["n_after"] == 1
 
 
