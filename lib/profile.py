@@ -83,6 +83,29 @@ queries.define(
 )
 
 
+# The teachers of the student's current grade-level team (same grade, term and school as the student's
+# latest sections): meeting-mode letters are assigned over this set so "Teacher B" is the same person here
+# and on the team meeting page.
+queries.define(
+    "profile_team_teachers",
+    """SELECT DISTINCT t.teacher_id
+       FROM enrollments e JOIN sections s ON s.section_id = e.section_id
+       JOIN sections t ON t.grade_level IS NOT DISTINCT FROM s.grade_level AND t.term IS NOT DISTINCT FROM s.term
+                      AND t.school IS NOT DISTINCT FROM s.school
+       WHERE e.student_id = $sid AND t.teacher_id IS NOT NULL
+         AND s.term IS NOT DISTINCT FROM (SELECT s2.term FROM enrollments e2
+                                          JOIN sections s2 ON s2.section_id = e2.section_id
+                                          WHERE e2.student_id = $sid
+                                          ORDER BY s2.starts_on DESC NULLS LAST, s2.term DESC LIMIT 1)
+       ORDER BY t.teacher_id""",
+)
+
+
+def team_teachers(con: duckdb.DuckDBPyConnection, sid: str) -> list[str]:
+    """Teacher ids of the student's current grade-level team (for consistent Teacher A/B letters)."""
+    return [str(t) for t in queries.run(con, "profile_team_teachers", sid=sid)["teacher_id"]]
+
+
 def student_info(con: duckdb.DuckDBPyConnection, sid: str) -> dict | None:
     """Name, grade, school and flags of one student (None if unknown)."""
     df = queries.run(con, "profile_student", sid=sid)

@@ -60,7 +60,14 @@ history = ui.data(profile.standard_history, sid)
 taken = ui.data(profile.assessments, sid)
 periods = ui.data(profile.attendance, sid)
 classes = ui.data(profile.teachers, sid)
-tlabels = ui.teacher_labels(page, sorted(classes["teacher_id"].dropna().unique()))
+# Letters over the whole grade-level team, so "Teacher B" matches the team meeting page.
+team = ui.data(profile.team_teachers, sid)
+tlabels = ui.teacher_labels(page, team)
+if not classes.empty:
+    others = sorted(set(classes["teacher_id"].dropna()) - set(team))
+    # Earlier years' teachers: their own letters would clash with the team's, so no letter at all.
+    tlabels.update({t: n if not page.meeting or not n.startswith("Teacher ") else "a teacher (earlier year)"
+                    for t, n in ui.teacher_labels(page, others).items()})
 
 
 def school_year(d) -> int | None:

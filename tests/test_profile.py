@@ -58,20 +58,26 @@ def test_attendance_by_year(con):
     assert profile.attendance_by_year(profile.attendance(con, "nobody")).empty
 
 
-def test_interventions_absent_then_present(con, monkeypatch):
-    import importlib
+def test_interventions_from_the_feature_or_its_table(con, monkeypatch):
     import sys
 
-    # Without the feature (module or table), the profile says None rather than failing.
+    import duckdb
+
+    got = profile.interventions(con, "s1")           # the interventions feature's own listing
+    assert isinstance(got, pd.DataFrame) and got.empty
     monkeypatch.setitem(sys.modules, "lib.interventions", None)
-    assert profile.interventions(con, "s1") is None
-    con.execute("CREATE TABLE interventions (intervention_id INTEGER, student_id VARCHAR, tier INTEGER, "
-                "import_id INTEGER)")
-    con.execute("INSERT INTO interventions VALUES (1, 's1', 2, 7), (2, 's2', 3, 7)")
-    got = profile.interventions(con, "s1")
-    assert isinstance(got, pd.DataFrame) and list(got["tier"]) == [2] and "import_id" not in got
-    monkeypatch.delitem(sys.modules, "lib.interventions")
-    importlib.invalidate_caches()
+    fallback = profile.interventions(con, "s1")      # without the module: the table itself
+    assert isinstance(fallback, pd.DataFrame) and "import_id" not in fallback
+    bare = duckdb.connect(":memory:")                # a store without the feature at all
+    try:
+        assert profile.interventions(bare, "s1") is None
+        bare.execute("CREATE TABLE interventions (intervention_id INTEGER, student_id VARCHAR, tier INTEGER, "
+                     "import_id INTEGER)")
+        bare.execute("INSERT INTO interventions VALUES (1, 's1', 2, 7), (2, 's2', 3, 7)")
+        rows = profile.interventions(bare, "s1")
+        assert list(rows["tier"]) == [2] and "import_id" not in rows
+    finally:
+        bare.close()
 
 
 def test_risk_is_optional(con, monkeypatch):
@@ -79,3 +85,12 @@ def test_risk_is_optional(con, monkeypatch):
 
     monkeypatch.setitem(sys.modules, "lib.risk", None)
     assert profile.risk(con, "s1") is None
+
+
+def test_team_teachers_are_the_current_grade_team(tiny):  # noqa: F811
+    insert(tiny, "teachers", [("T9", "Old", None, False)])
+    insert(tiny, "sections", [("OLD", "T9", "Math 2", "Math", "2", "2025-26", "2025-08-01", "2026-06-01", "North")])
+    insert(tiny, "enrollments", [("s1", "OLD")])
+    # s1's current team is grade 3 in 2026-27 at North: T1 and T2; last year's T9 is not in it.
+    assert profile.team_teachers(tiny, "s1") == ["T1", "T2"]
+    assert profile.team_teachers(tiny, "nobody") == []
