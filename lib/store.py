@@ -518,6 +518,61 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
               ON o.assessment_id = t.assessment_id AND o.student_id = t.student_id""",
         ],
     ),
+    (
+        31,
+        "vendor formats: scale results as their own small views (lib/formats/scale.py)",
+        # A query that computes points scores straight from responses (for speed) must add these:
+        #   ... UNION ALL SELECT * FROM v_scale_standard_scores WHERE <same filters>
+        # so scale-score assessments (MAP, i-Ready, Star, Canvas outcomes) keep their results.
+        # Columns and meaning are those of v_standard_scores / v_overall_scores (earned 1/0 of 1).
+        [
+            """CREATE OR REPLACE VIEW v_scale_standard_scores AS
+            SELECT assessment_id, student_id, standard_code,
+                   CAST(CASE WHEN proficient THEN 1 ELSE 0 END AS DOUBLE) AS earned, CAST(1 AS DOUBLE) AS possible,
+                   CAST(CASE WHEN proficient THEN 1 ELSE 0 END AS DOUBLE) AS score, CAST(1 AS BIGINT) AS n_items
+            FROM v_scale_scores WHERE standard_code IS NOT NULL AND proficient IS NOT NULL""",
+            """CREATE OR REPLACE VIEW v_scale_overall_scores AS
+            SELECT assessment_id, student_id,
+                   CAST(CASE WHEN proficient THEN 1 ELSE 0 END AS DOUBLE) AS earned, CAST(1 AS DOUBLE) AS possible,
+                   CAST(CASE WHEN proficient THEN 1 ELSE 0 END AS DOUBLE) AS score, CAST(1 AS BIGINT) AS n_items
+            FROM v_scale_scores WHERE standard_code IS NULL AND proficient IS NOT NULL
+            UNION ALL
+            -- Standards-only scale results (Canvas outcomes, a Star standards file on its own):
+            -- proficient overall when at least overall_share (default 0.8) of the standards are.
+            SELECT v.assessment_id, v.student_id,
+                   CAST(CASE WHEN avg(CASE WHEN v.proficient THEN 1 ELSE 0 END)
+                                  >= coalesce(any_value(r.overall_share), 0.8) THEN 1 ELSE 0 END AS DOUBLE),
+                   CAST(1 AS DOUBLE),
+                   CAST(CASE WHEN avg(CASE WHEN v.proficient THEN 1 ELSE 0 END)
+                                  >= coalesce(any_value(r.overall_share), 0.8) THEN 1 ELSE 0 END AS DOUBLE),
+                   count(*)
+            FROM v_scale_scores v
+            LEFT JOIN scale_rules r ON r.vendor = v.vendor AND r.scope = 'overall'
+            WHERE v.standard_code IS NOT NULL AND v.proficient IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM scores o WHERE o.assessment_id = v.assessment_id
+                              AND o.student_id = v.student_id AND o.standard_code IS NULL)
+            GROUP BY v.assessment_id, v.student_id""",
+            """CREATE OR REPLACE VIEW v_standard_scores AS
+            SELECT r.assessment_id, r.student_id, i.standard_code,
+                   sum(r.points_earned) AS earned, sum(i.points_possible) AS possible,
+                   sum(r.points_earned) / nullif(sum(i.points_possible), 0) AS score,
+                   count(*) AS n_items
+            FROM responses r JOIN items i USING (assessment_id, item)
+            WHERE i.standard_code IS NOT NULL
+            GROUP BY ALL
+            UNION ALL
+            SELECT * FROM v_scale_standard_scores""",
+            """CREATE OR REPLACE VIEW v_overall_scores AS
+            SELECT r.assessment_id, r.student_id,
+                   sum(r.points_earned) AS earned, sum(i.points_possible) AS possible,
+                   sum(r.points_earned) / nullif(sum(i.points_possible), 0) AS score,
+                   count(*) AS n_items
+            FROM responses r JOIN items i USING (assessment_id, item)
+            GROUP BY ALL
+            UNION ALL
+            SELECT * FROM v_scale_overall_scores""",
+        ],
+    ),
 ]
 
 # Tables whose rows an import brings (undo removes them by import_id).
