@@ -476,5 +476,5 @@ def test_demo_growth_matches_pandas(demo_con, demo_frames):
 def test_demo_default_is_the_teams_latest(demo_con):
     opts = meeting.assessment_options(demo_con, grade="3", subject="Math")
     assert meeting.default_assessment(opts) == "A2026-3-M-f07"
-    latest = opts[opts["students_assessed"] > 0]["administered_on"].max()
+    latest = opts[opts["n_responses"] > 0]["administered_on"].max()
     assert meeting.assessment_info(demo_con, "A2026-3-M-f07")["administered_on"] == latest
