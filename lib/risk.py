@@ -626,13 +626,15 @@ def student_risk(con: duckdb.DuckDBPyConnection, student_id: str) -> pd.DataFram
 
 
 def pct_text(p: float | None) -> str:
-    """A probability as a whole percentage that never claims certainty (">99%", "<1%")."""
+    """A probability as a whole percentage that never claims certainty ("over 99%", "under 1%").
+
+    (Words, not ">": a leading ">" becomes a quote in markdown tables.)"""
     if p is None or pd.isna(p):
         return "–"
     if p > 0.99:
-        return ">99%"
+        return "over 99%"
     if p < 0.01:
-        return "<1%"
+        return "under 1%"
     return f"{p:.0%}"
 
 

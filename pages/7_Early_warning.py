@@ -31,7 +31,10 @@ if result.as_of is None or result.predictions.empty:
 with top[0]:
     st.markdown(f"#### Who needs additional time and support now?\nRisk of **not being proficient on "
                 f"{OUTCOMES[result.outcome]}**, from results up to {result.as_of - pd.Timedelta(days=1):%d %b %Y}.")
-if result.mode == "model":
+if result.mode == "model" and page.meeting:
+    st.markdown(f":material/insights: **Score in use: {result.model_name} model** (calibrated), validated AUC "
+                f"{risk.metrics(result)['auc']:.2f}")
+elif result.mode == "model":
     m = risk.metrics(result)
     st.success(f"**Score in use: {result.model_name} model** (calibrated) · validated AUC **{m['auc']:.2f}** vs "
                f"{m['baseline']['auc']:.2f} for the rule · trained on {result.training['students']:,} students of "
@@ -50,13 +53,17 @@ year_start = risk.year_start(result.as_of - pd.Timedelta(days=1))
 flagged = ranked[ranked["band"] == "high"] if result.mode == "model" else ranked[ranked["rule_flag"]]
 queue = interventions.not_yet_supported(page.con, flagged, year_start)
 
-c = st.columns(4)
+# On a projector the list is what the room needs first; the counts follow it.
+counts_box, list_box = st.container(), st.container()
+if page.meeting:
+    list_box, counts_box = counts_box, list_box
+c = counts_box.columns(4)
 c[0].metric("High risk", f"{int((ranked['band'] == 'high').sum()):,}",
             help="Students (per subject) whose chance of missing the cut is 50% or more" if result.mode == "model"
             else "Students meeting both rule conditions or below on all of the last checks")
 c[1].metric("Medium risk", f"{int((ranked['band'] == 'medium').sum()):,}")
 if cap["expected_precision"] is not None:
-    c[2].metric(f"Expected to miss, of top {k}", f"{cap['expected_students']:.0f}",
+    c[2].metric(f"Top {k}: likely to miss", f"{cap['expected_students']:.0f}",
                 help="The sum of the calibrated chances of the students within capacity: how many of them would "
                      "miss the cut without additional support.")
     c[2].caption(f"Expected precision at {k}: **{cap['expected_precision']:.0%}**"
@@ -99,9 +106,12 @@ def show_list(df: pd.DataFrame, key: str) -> pd.DataFrame:
     return shown
 
 
-st.subheader(f"Within capacity: the {k} highest-risk" + (" (student, subject)" if f.get("subject") is None else ""))
-within = show_list(ranked.head(k), "ew_ranked")
-ui.download_buttons(within, "early_warning_within_capacity", key="ew_ranked_dl")
+with list_box:
+    st.subheader(f"Within capacity: the {k} highest-risk"
+                 + (" (student, subject)" if f.get("subject") is None else ""))
+    within = show_list(ranked.head(k), "ew_ranked")
+    if not page.meeting:
+        ui.download_buttons(within, "early_warning_within_capacity", key="ew_ranked_dl")
 
 st.subheader(f"Flagged but not yet discussed ({len(queue)})")
 if queue.empty:

@@ -58,7 +58,10 @@ def show(df: pd.DataFrame, key: str, extra: tuple = ()) -> None:
     if not page.meeting:
         out["Notes"] = df["notes"].fillna("").to_numpy()
     shown = ui.label_students(page, out).rename(columns={"student": "Student", "student_id": "ID"})
-    ui.table(page, shown[["Student"] + [c for c in shown.columns if c != "Student"]], key=key)
+    # What the review needs first; the ID (never in meeting mode) last.
+    first = ["Student", "Next review", "Subject", "Tier", "Help", "Standard", "Owner", "Status"]
+    rest = [c for c in shown.columns if c not in first and c != "ID"]
+    ui.table(page, shown[first + rest + (["ID"] if "ID" in shown else [])], key=key)
 
 
 all_open = ui.data(interventions.listing, True)
@@ -188,8 +191,8 @@ with left:
         st.info(f"No results on {scope} around the start date yet.", icon=":material/inbox:")
     else:
         ui.chart(page, charts.before_after_chart(results, summary["start_date"], big=page.meeting), key="iv_chart")
-        st.caption(f"Results on {scope}: the last {summary['n_before']} before the start "
-                   f"({summary['start_date']:%d %b %Y}) and {summary['n_after']} since. A before/after view is "
+        st.caption(f"Results on {scope}. Means: the last {summary['n_before']} results before the start "
+                   f"({summary['start_date']:%d %b %Y}) and all {summary['n_after']} since. A before/after view is "
                    "not proof the help caused the change: compare with the student's classmates and the team's "
                    "judgement.")
 with right:

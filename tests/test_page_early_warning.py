@@ -52,7 +52,7 @@ def test_first_screen_answers_who_needs_support(expected):
     p = r.predictions
     assert metrics["High risk"] == f"{(p['band'] == 'high').sum():,}"
     assert metrics["Medium risk"] == f"{(p['band'] == 'medium').sum():,}"
-    assert metrics["Expected to miss, of top 20"] == f"{p['probability'].head(20).sum():.0f}"
+    assert metrics["Top 20: likely to miss"] == f"{p['probability'].head(20).sum():.0f}"
     assert f"Expected precision at 20: **{p['probability'].head(20).mean():.0%}**" in text
     assert metrics["Flagged, not yet discussed"] == f"{len(queue):,}"
     top = _table(at)
@@ -70,7 +70,7 @@ def test_capacity_and_subject_filter(app_demo_db):
     at.number_input(key="ew_capacity").set_value(7).run()
     assert not at.exception
     assert len(_table(at)) == 7
-    assert "Expected to miss, of top 7" in {m.label for m in at.metric}
+    assert "Top 7: likely to miss" in {m.label for m in at.metric}
     at.selectbox(key="filter_subject").set_value("ELA").run()
     assert not at.exception
     assert set(_table(at)["Subject"]) == {"ELA"}

@@ -185,7 +185,7 @@ def test_auc_brier_and_calibration_bins_hand_worked():
 def test_bands_and_percent_text():
     """Bands follow the thresholds; percentages never claim certainty."""
     assert [risk.band_of(v) for v in (0.05, 0.2, 0.49, 0.5, 0.99)] == ["low", "medium", "medium", "high", "high"]
-    assert (risk.pct_text(0.996), risk.pct_text(0.004), risk.pct_text(0.42)) == (">99%", "<1%", "42%")
+    assert (risk.pct_text(0.996), risk.pct_text(0.004), risk.pct_text(0.42)) == ("over 99%", "under 1%", "42%")
 
 
 # --- the model on the demo school -------------------------------------------------------------------
