@@ -18,6 +18,10 @@ import pandas as pd
 
 from lib import exports, privacy, queries
 
+# A meeting report is for one team: past these sizes (a whole district's grade) lists and per-class
+# comparisons stop being readable, so the report gives counts and asks for a school instead.
+MAX_CLASSES = 12
+MAX_LISTED = 300
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 # Characters a core PDF font (Latin-1) cannot draw, with plain stand-ins.
 _PLAIN = {"≥": ">=", "≤": "<=", "–": "-", "—": "-", "−": "-", "‘": "'", "’": "'", "“": '"', "”": '"',
@@ -317,8 +321,12 @@ def meeting_pdf(con: duckdb.DuckDBPyConnection, assessment_id: str, meeting: boo
     # 3. Teacher comparison.
     rep.heading("Each class beside the rest of the team", 14)
     tv = mt.teacher_vs_team(con, assessment_id, school)
+    n_classes = tv["teacher_id"].nunique() if not tv.empty else 0
     if tv.empty:
         rep.para("No class rosters match this assessment, so there is no teacher-by-teacher comparison.")
+    elif n_classes > MAX_CLASSES:
+        rep.para(f"{n_classes} classes took this assessment: too many for one team's comparison. Choose a school "
+                 "to print each class beside the rest of its team.")
     else:
         names = _teacher_names(con, list(tv["teacher_id"].unique()), meeting_mode)
         overall = tv[tv["standard_code"] == mt.ALL_STANDARDS]
@@ -362,12 +370,18 @@ def meeting_pdf(con: duckdb.DuckDBPyConnection, assessment_id: str, meeting: boo
         shown = privacy.label_students(grp, meeting_mode, name_style)
         shown["teacher"] = grp["teacher_id"].map(lambda t: names.get(t, mt.NO_TEACHER)).values
         rep.para(f"Per standard: below the cut ({cut:.0%}) = {mt.INTERVENTION}; at or above = {mt.EXTENSION}.", 9)
-        rep.para("Students are listed by class, lowest score first in the support group.", 9)
+        n_students = shown["student"].nunique()
+        listed = n_students <= MAX_LISTED
+        rep.para("Students are listed by class, lowest score first in the support group." if listed else
+                 f"{n_students} students: too many to list here, so only the counts follow. Choose a school to "
+                 "print the names.", 9)
         for code in list(dict.fromkeys(shown["standard_code"])):
             block = shown[shown["standard_code"] == code]
             need = block[block["group"] == mt.INTERVENTION]
             ready = block[block["group"] == mt.EXTENSION]
             rep.heading(f"{code}: {len(need)} need support, {len(ready)} ready for extension", 11.5)
+            if not listed:
+                continue
             for title, members in ((mt.INTERVENTION, need), (mt.EXTENSION, ready)):
                 rep.font(9.5, bold=True)
                 rep.pdf.cell(0, 5, rep.text(f"{title} ({len(members)})"), new_x="LMARGIN", new_y="NEXT")
@@ -389,7 +403,9 @@ def meeting_pdf(con: duckdb.DuckDBPyConnection, assessment_id: str, meeting: boo
         shown = privacy.label_students(na, meeting_mode, name_style)
         t = pd.DataFrame({"Student": shown["student"],
                           "Class": na["teacher_id"].map(lambda t: names.get(t, mt.NO_TEACHER)).values})
-        rep.table(t, widths=[90, 92], size=8.5)
+        rep.table(t.head(MAX_LISTED), widths=[90, 92], size=8.5)
+        if len(t) > MAX_LISTED:
+            rep.para(f"... and {len(t) - MAX_LISTED} more (choose a school to list them all).", 9)
     return rep.output()
 
 

@@ -39,18 +39,43 @@ asm AS (
       AND a.assessment_id IN (SELECT DISTINCT assessment_id FROM items
                               WHERE list_contains($codes::VARCHAR[], standard_code))
 ),
+-- Scores on the chosen standards, computed from the responses of those assessments only (the
+-- views in lib/store.py aggregate every response before a join could filter them).
+resp AS (
+    SELECT r.assessment_id, r.student_id, i.standard_code, r.points_earned, i.points_possible
+    FROM responses r JOIN items i ON i.assessment_id = r.assessment_id AND i.item = r.item
+    WHERE r.assessment_id IN (SELECT assessment_id FROM asm)
+      AND list_contains($codes::VARCHAR[], i.standard_code)
+),
+v AS (
+    SELECT assessment_id, student_id, standard_code, sum(points_earned) AS earned,
+           sum(points_possible) AS possible, sum(points_earned) / nullif(sum(points_possible), 0) AS score,
+           count(*) AS n_items
+    FROM resp GROUP BY ALL
+),
+-- The class of each student on each assessment, as in v_assessment_roster.
+klass AS (
+    SELECT asm.assessment_id, e.student_id, min(sec.teacher_id) AS teacher_id
+    FROM asm
+    JOIN sections sec
+      ON (asm.subject IS NULL OR sec.subject IS NULL OR lower(sec.subject) = lower(asm.subject))
+     AND (asm.grade_level IS NULL OR sec.grade_level IS NULL OR sec.grade_level = asm.grade_level)
+     AND (asm.administered_on IS NULL OR sec.starts_on IS NULL OR asm.administered_on >= sec.starts_on)
+     AND (asm.administered_on IS NULL OR sec.ends_on IS NULL OR asm.administered_on <= sec.ends_on)
+    JOIN enrollments e ON e.section_id = sec.section_id
+    GROUP BY ALL
+),
 sc AS (
     SELECT v.assessment_id, v.student_id, v.standard_code, v.score, v.earned, v.possible, v.n_items,
            asm.title, asm.subject, asm.grade_level, asm.kind, asm.administered_on, asm.cut,
            v.score >= asm.cut AS proficient,
-           r.teacher_id, st.school, st.first_name, st.last_name, st.grade_level AS student_grade
-    FROM v_standard_scores v
+           k.teacher_id, st.school, st.first_name, st.last_name, st.grade_level AS student_grade
+    FROM v
     JOIN asm USING (assessment_id)
-    LEFT JOIN v_assessment_roster r ON r.assessment_id = v.assessment_id AND r.student_id = v.student_id
+    LEFT JOIN klass k ON k.assessment_id = v.assessment_id AND k.student_id = v.student_id
     LEFT JOIN students st ON st.student_id = v.student_id
-    WHERE list_contains($codes::VARCHAR[], v.standard_code)
-      AND ($school IS NULL OR st.school = $school)
-      AND ($teacher IS NULL OR r.teacher_id = $teacher)
+    WHERE ($school IS NULL OR st.school = $school)
+      AND ($teacher IS NULL OR k.teacher_id = $teacher)
 ),
 latest AS (
     SELECT *,
@@ -159,20 +184,17 @@ queries.define(
           AND ($date_from IS NULL OR a.administered_on >= $date_from)
           AND ($date_to IS NULL OR a.administered_on <= $date_to)
     ),
-    who AS (
-        SELECT DISTINCT r.assessment_id, r.student_id
+    -- One scan of those assessments' responses (for the students in the school) serves the totals and items.
+    r0 AS (
+        SELECT r.assessment_id, r.student_id, r.item, r.points_earned, r.response
         FROM responses r LEFT JOIN students st USING (student_id)
         WHERE r.assessment_id IN (SELECT DISTINCT assessment_id FROM its)
           AND ($school IS NULL OR st.school = $school)
     ),
-    tot AS (
-        SELECT r.assessment_id, r.student_id, sum(r.points_earned) AS total
-        FROM responses r JOIN who USING (assessment_id, student_id)
-        GROUP BY ALL
-    ),
+    tot AS (SELECT assessment_id, student_id, sum(points_earned) AS total FROM r0 GROUP BY ALL),
     ir AS (
         SELECT its.*, r.student_id, r.points_earned, r.response, t.total - r.points_earned AS rest
-        FROM its JOIN responses r USING (assessment_id, item)
+        FROM its JOIN r0 r USING (assessment_id, item)
         JOIN tot t ON t.assessment_id = r.assessment_id AND t.student_id = r.student_id
     )
     SELECT assessment_id, title, grade_level, kind, administered_on, item, standard_code, position,

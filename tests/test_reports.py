@@ -155,3 +155,13 @@ def test_meeting_pdf_without_unicode_fonts(tiny, monkeypatch):
     monkeypatch.setattr(reports, "_font_files", lambda: None)
     _, text = pdf_text(reports.meeting_pdf(tiny, "B1", False))
     assert "Zoe Nguyen" in text
+
+
+def test_meeting_pdf_for_a_whole_district_gives_counts_not_lists(tiny, monkeypatch):
+    """Past one team's size the report asks for a school instead of listing thousands of names."""
+    monkeypatch.setattr(reports, "MAX_LISTED", 2)
+    monkeypatch.setattr(reports, "MAX_CLASSES", 1)
+    _, text = pdf_text(reports.meeting_pdf(tiny, "B2", False))
+    assert "too many to list" in text and "too many for one team" in text
+    assert "Ada Quill" not in text
+    assert "3.NF.A.1: 4 need support, 1 ready for extension" in text
