@@ -135,7 +135,9 @@ if not pick_from.empty:
     a, b = st.columns(2)
     with a:
         ui.page_link("pages/8_Interventions.py", label="Assign help on the Interventions page",
-                     icon=":material/support:", query_params=ui.link_params(student=sid, subject=subject))
+                     icon=":material/support:",
+                     # In meeting mode the link carries an opaque token, never the student id.
+                     query_params={**ui.student_params(page, sid), "subject": subject})
     with b:
         ui.student_link(page, sid, "Open the student's profile", icon=":material/person:")
 

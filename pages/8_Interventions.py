@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lib import charts, interventions, risk, ui
+from lib import charts, interventions, profile, risk, ui
 
 page = ui.setup("Interventions", ":material/support:")
 f = ui.filters(("school", "grade", "subject"))
@@ -112,7 +112,7 @@ students = scoped(opts["students"].assign(subject=None))
 student_ids = students["student_id"].astype(str).tolist()
 names = dict(zip(student_ids, ui.label_students(page, students.assign(student_id=students["student_id"].astype(str)),
                                                 drop_names=True)["student"]))
-wanted = ui.recall("student")
+wanted = profile.resolve_student(page.con, ui.recall("student"))  # an id, or a meeting-mode token
 if wanted in names and st.session_state.get("iv_new_from_url") != wanted:
     # Arriving from Early warning or a profile: prefill the student and subject once.
     st.session_state["iv_new_from_url"] = wanted

@@ -160,3 +160,17 @@ def test_meeting_mode_hides_names_and_notes(app_demo_db, stored):
     c.close()
     assert not [n for n in names if n in text]
     assert "Teacher A" in text
+
+
+def test_meeting_mode_link_token_prefills_the_student(app_demo_db, stored):
+    """In meeting mode links carry an opaque token, not the id; the page still finds the student."""
+    from lib import profile
+
+    open_iv, _ = stored
+    sid = open_iv["student_id"].iloc[0]
+    at = app_test(PAGE)
+    at.query_params["meeting"] = "1"
+    at.query_params["student"] = profile.student_ref(sid, True)
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="iv_new_student").value == sid
