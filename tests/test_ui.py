@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import streamlit as st
 
+from tests.test_page_student import fake_risk
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -19,6 +21,10 @@ def demo_app(demo_db_file, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PLC_LENS_DB", str(path))
         mp.setenv("PLC_LENS_DEMO", "0")
+        # The student page shows risk; training the model is not what these tests are about.
+        from lib import risk
+
+        mp.setattr(risk, "student_risk", fake_risk, raising=False)
         st.cache_resource.clear()
         st.cache_data.clear()
         yield path
