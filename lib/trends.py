@@ -474,16 +474,22 @@ def subgroups(con: duckdb.DuckDBPyConnection, min_n: int = privacy.MIN_GROUP_SUB
     df["rest_pct_proficient"] = df["rest_pct_proficient"].astype("float64").where(~hide_gap)
     df["gap"] = df["gap"].astype("float64").where(~hide_gap)
     df["suppressed"] = hide
-    return df.drop(columns=["n_values"])
+    rank = {f: i for i, f in enumerate(order_flags(df["flag"]))}
+    df = df.assign(_r=df["flag"].map(rank)).sort_values(["subject", "_r", "value"]).drop(columns=["_r"])
+    return df.drop(columns=["n_values"]).reset_index(drop=True)
+
+
+def order_flags(flags) -> list[str]:
+    """Flags in the usual order (ELL, IEP, FRL, gender, ethnicity), then any others by name."""
+    order = list(FLAG_LABELS)
+    return sorted(dict.fromkeys(flags), key=lambda f: (order.index(f) if f in order else len(order), f))
 
 
 def subgroup_flags(con: duckdb.DuckDBPyConnection, **scope) -> list[str]:
     """The roster flags that split the students in scope into 2-12 groups."""
     df = queries.run(con, "trends_subgroups", **_params(**scope))
     df = df[(df["n_values"] >= 2) & (df["n_values"] <= MAX_GROUP_VALUES)]
-    order = list(FLAG_LABELS)
-    flags = sorted(df["flag"].unique(), key=lambda f: (order.index(f) if f in order else len(order), f))
-    return flags
+    return order_flags(df["flag"].unique())
 
 
 def subgroups_over_time(con: duckdb.DuckDBPyConnection, flag: str, min_n: int = privacy.MIN_GROUP_SUBGROUP,
@@ -548,3 +554,52 @@ def goal_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
     out = rows.groupby("status", dropna=False).size().reset_index(name="Goals")
     out["status"] = out["status"].fillna("not measured yet")
     return out.rename(columns={"status": "Status"}).sort_values("Goals", ascending=False).reset_index(drop=True)
+
+
+BAND_ORDER = ["high", "medium", "low"]
+
+
+def _risk_module():
+    """lib.risk when the early-warning feature is installed with the functions this view needs, else None."""
+    try:
+        from lib import risk
+    except ImportError:
+        return None
+    needed = ("cached_build", "filter_predictions")
+    return risk if all(hasattr(risk, n) for n in needed) else None
+
+
+def early_warning_ready(con: duckdb.DuckDBPyConnection) -> bool | None:
+    """None when early warning is not installed; True when today's risk scores are already computed (instant)."""
+    risk = _risk_module()
+    if risk is None:
+        return None
+    cache = getattr(risk, "_CACHE", None)
+    if not isinstance(cache, dict):
+        return False
+    try:
+        # risk.cached_build keys its results on a fingerprint of the data it reads.
+        fingerprint = tuple(str(v) for v in queries.run(con, "risk_inputs").iloc[0].tolist())
+    except Exception:  # noqa: BLE001 - a changed risk module: fall back to "not computed yet"
+        return False
+    return (fingerprint, None, "summative") in cache
+
+
+def early_warning_summary(con: duckdb.DuckDBPyConnection, school: str | None = None, grade: str | None = None,
+                          subject: str | None = None) -> pd.DataFrame | None:
+    """Students by early-warning risk band (high / medium / low) per subject, from lib.risk; None if not installed."""
+    risk = _risk_module()
+    if risk is None:
+        return None
+    result = risk.cached_build(con)
+    pred = risk.filter_predictions(result.predictions, school, grade, subject)
+    if pred is None or pred.empty or "band" not in pred:
+        return pd.DataFrame(columns=["Subject"] + [b.capitalize() for b in BAND_ORDER] + ["Students"])
+    counts = pred.groupby(["subject", "band"]).size().unstack(fill_value=0)
+    for band in BAND_ORDER:
+        if band not in counts:
+            counts[band] = 0
+    counts = counts[BAND_ORDER + [c for c in counts.columns if c not in BAND_ORDER]]
+    counts["Students"] = counts.sum(axis=1)
+    counts.columns = [str(c).capitalize() if c != "Students" else c for c in counts.columns]
+    return counts.reset_index().rename(columns={"subject": "Subject"})

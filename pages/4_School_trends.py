@@ -239,7 +239,7 @@ with tab_sub:
                 st.markdown(f"**{subject}**")
                 show_chart(charts.subgroup_gap_chart(sub[sub["subject"] == subject], big=page.meeting),
                            f"subgroups_{subject}", f"trends_sub_{i}")
-        flags = ui.data(trends.subgroup_flags, **year_scope)
+        flags = trends.order_flags(sub["flag"])
         if flags:
             st.session_state.setdefault("trends_flag", flags[0])
             if st.session_state["trends_flag"] not in flags:
@@ -357,19 +357,28 @@ with tab_drill:
 with tab_summary:
     left, right = st.columns(2)
     with left:
-        st.markdown("#### Early warning")
-        ew = trends.early_warning_summary(page.con) if hasattr(trends, "early_warning_summary") else None
-        if ew is None:
-            st.info("Early-warning counts appear here once risk scores have been computed.", icon="🚩")
-        elif ew.empty:
-            st.info("No students have a risk score yet.", icon="🚩")
+        st.markdown("#### Early warning: students by risk band")
+        ready = trends.early_warning_ready(page.con)
+        if ready is None:
+            st.info("Early-warning counts appear here once the early-warning feature is installed.", icon="🚩")
         else:
-            ui.table(page, ew, key="trends_ew_table")
+            if not ready and not st.session_state.get("trends_ew_go"):
+                st.caption("The early-warning model trains once on the school's history (about a minute); after "
+                           "that these counts are instant.")
+                st.button("Count students by risk band", key="trends_ew_go", icon="🚩")
+            else:
+                ew = ui.data(trends.early_warning_summary, f["school"], f["grade"], f["subject"])
+                if ew is None or ew.empty:
+                    st.info("No current students have a risk score yet.", icon="🚩")
+                else:
+                    ui.table(page, ew, key="trends_ew_table")
+                    st.caption("High = the outcome is more likely missed than not; see the Early warning page "
+                               "for who, why, and the flagged students not yet discussed.")
         st.page_link("pages/7_Early_warning.py", label="Open early warning", icon="🚩",
                      query_params=ui.link_params())
     with right:
         st.markdown("#### Goals")
-        gs = ui.data(trends.goal_summary) if hasattr(trends, "goal_summary") else None
+        gs = ui.data(trends.goal_summary)
         if gs is None:
             st.info("Goal progress appears here once the goals feature is installed.", icon="🎯")
         elif gs.empty:

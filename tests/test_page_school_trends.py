@@ -161,3 +161,28 @@ def test_page_works_on_stores_that_lack_parts(kind, tmp_path, monkeypatch):
     finally:
         st.cache_resource.clear()
         st.cache_data.clear()
+
+
+def test_early_warning_and_goal_summaries(demo_app, monkeypatch):
+    """Goals by status show at once; risk bands after one click (the model trains once), from lib.risk."""
+    import pandas as pd
+
+    from lib import risk
+
+    pred = pd.DataFrame({"student_id": ["a", "b", "c"], "subject": "Math", "band": ["high", "low", "low"],
+                         "school": "x", "grade_level": "3"})
+
+    class Result:
+        predictions = pred
+
+    monkeypatch.setattr(risk, "_CACHE", {})
+    monkeypatch.setattr(risk, "cached_build", lambda con, *a, **k: Result())
+    at = open_page()
+    assert any(b.label == "Count students by risk band" for b in at.button)
+    goal_tables = [t for t in at.table if "Status" in str(t.value)] + \
+        [d for d in at.dataframe if "Status" in d.value.columns]
+    assert goal_tables
+    at.button(key="trends_ew_go").click().run()
+    assert not at.exception
+    ew = [d.value for d in at.dataframe if "High" in d.value.columns]
+    assert ew and ew[0].set_index("Subject").loc["Math", "High"] == 1

@@ -371,3 +371,51 @@ def test_drilldown_teachers_match_pandas_on_demo(demo_con, demo_frames):
     joined = ours.set_index("teacher_id").join(theirs, how="inner")
     assert len(joined) == len(theirs) == 5
     assert (joined["assessed"] == joined["n"]).all() and (joined["proficient"] == joined["k"]).all()
+
+
+# --- early-warning and goal summaries on the principal view ---------------------------------------
+
+def test_goal_summary_counts_goals_by_status(demo_con):
+    from lib import goals
+
+    listed = goals.list_goals(demo_con)
+    gs = trends.goal_summary(demo_con)
+    assert int(gs["Goals"].sum()) == len(listed) > 0
+    for status, n in zip(gs["Status"], gs["Goals"]):
+        assert n == sum(1 for g in listed if (g["status"] or "not measured yet") == status)
+
+
+def test_goal_summary_with_no_goals(con):
+    assert trends.goal_summary(con).empty
+
+
+class FakeResult:
+    """What lib.risk.cached_build returns, reduced to the predictions this view counts."""
+
+    def __init__(self, predictions):
+        self.predictions = predictions
+
+
+def test_early_warning_summary_counts_bands(con, monkeypatch):
+    from lib import risk
+
+    pred = pd.DataFrame({"student_id": list("abcdef"), "subject": ["Math"] * 4 + ["ELA"] * 2,
+                         "band": ["high", "low", "low", "medium", "high", "high"],
+                         "school": ["N", "N", "S", "N", "N", "N"], "grade_level": "3"})
+    monkeypatch.setattr(risk, "cached_build", lambda c, *a, **k: FakeResult(pred))
+    ew = trends.early_warning_summary(con).set_index("Subject")
+    assert ew.loc["Math", ["High", "Medium", "Low", "Students"]].tolist() == [1, 1, 2, 4]
+    assert ew.loc["ELA", ["High", "Medium", "Low", "Students"]].tolist() == [2, 0, 0, 2]
+    north = trends.early_warning_summary(con, school="N").set_index("Subject")
+    assert north.loc["Math", "Students"] == 3
+
+
+def test_early_warning_ready_follows_the_risk_cache(con, monkeypatch):
+    from lib import queries as q
+    from lib import risk
+
+    monkeypatch.setattr(risk, "_CACHE", {})
+    assert trends.early_warning_ready(con) is False
+    fingerprint = tuple(str(v) for v in q.run(con, "risk_inputs").iloc[0].tolist())
+    risk._CACHE[(fingerprint, None, "summative")] = object()
+    assert trends.early_warning_ready(con) is True
