@@ -3,7 +3,7 @@
     python -m lib.cli import FILE [FILE ...] [--db PATH] [--strict] [--json]
     python -m lib.cli demo [--students N] [--seed S] [--db PATH]
     python -m lib.cli info [--db PATH] [--json]
-    python -m lib.cli risk evaluate [--db PATH] [--json]
+    python -m lib.cli risk evaluate [--db PATH] [--json] [--k N] [--outcome summative|benchmark]
     python -m lib.cli goals list [--db PATH] [--json]
 
 Exit codes: 0 done; 1 a file or any row rejected (by --strict or by validation);
@@ -118,7 +118,7 @@ def cmd_risk_evaluate(args) -> int:
         print("risk scores are not available in this build", file=sys.stderr)
         return 2
     con = store.connect(args.db)
-    result = risk.evaluate(con)
+    result = risk.evaluate(con, k=args.k, outcome=args.outcome)
     if args.json:
         _print_json(result)
     else:
@@ -175,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     r = rsub.add_parser("evaluate", help="evaluate the model and the rule baseline")
     _db_arg(r)
     r.add_argument("--json", action="store_true")
+    r.add_argument("--k", type=int, default=None, help="capacity for precision/recall (default: 1 in 5 students)")
+    r.add_argument("--outcome", choices=["summative", "benchmark"], default="summative",
+                   help="predict the next summative (default) or the next benchmark")
     r.set_defaults(func=cmd_risk_evaluate)
     p = sub.add_parser("goals", help="percentage goals")
     gsub = p.add_subparsers(dest="goals_command", required=True, parser_class=_Parser)
