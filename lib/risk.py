@@ -933,3 +933,11 @@ def uci_report(directory: str | Path) -> dict:
         finally:
             con.close()
     return report
+
+
+if __name__ == "__main__":  # python -m lib.risk [DIR]: the UCI check, as JSON
+    import json
+    import sys
+
+    default = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "uci_student_performance"
+    print(json.dumps(uci_report(Path(sys.argv[1]) if len(sys.argv) > 1 else default), indent=1))
