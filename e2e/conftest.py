@@ -127,6 +127,10 @@ class Server:
             return ""
 
 
+# Every server started in this session, so a last test can read all their logs.
+STARTED: list[Server] = []
+
+
 def start_server(db: Path, log: Path, extra_env: dict | None = None) -> Server:
     """Start Streamlit on a free loopback port against `db`; return once /_stcore/health answers ok."""
     port = free_port()
@@ -137,6 +141,7 @@ def start_server(db: Path, log: Path, extra_env: dict | None = None) -> Server:
     out = open(log, "wb")  # noqa: SIM115 (kept open for the life of the server)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(f"http://127.0.0.1:{port}", db, proc, log)
+    STARTED.append(server)
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -212,6 +217,26 @@ def page(browser):
 
 
 # --- helpers used by the tests -------------------------------------------------------------------
+
+class Leaks:
+    """Collects what the server sends over the websocket so it can be searched for names."""
+
+    def __init__(self, pg):
+        self.frames: list[bytes] = []
+        pg.on("websocket", self._attach)
+
+    def _attach(self, ws) -> None:
+        ws.on("framereceived", lambda payload: self.frames.append(
+            payload if isinstance(payload, bytes) else payload.encode("utf-8", "replace")))
+
+    def reset(self) -> None:
+        """Forget what was received so far."""
+        self.frames.clear()
+
+    def text(self) -> str:
+        """Everything received, decoded leniently (Arrow stores strings as plain UTF-8)."""
+        return b"\n".join(self.frames).decode("utf-8", "ignore")
+
 
 EXCEPTION = '[data-testid="stException"]'
 STATUS = '[data-testid="stStatusWidget"]'

@@ -10,6 +10,7 @@ import pytest
 
 from e2e.conftest import (
     MEETING_TOGGLE,
+    Leaks,
     app_pages,
     assert_no_exception,
     click_checkbox,
@@ -21,26 +22,6 @@ from e2e.conftest import (
 from e2e.test_pages import exercise_generic_controls
 
 PAGES = app_pages()
-
-
-class Leaks:
-    """Collects what the server sends over the websocket so it can be searched for names."""
-
-    def __init__(self, pg):
-        self.frames: list[bytes] = []
-        pg.on("websocket", self._attach)
-
-    def _attach(self, ws) -> None:
-        ws.on("framereceived", lambda payload: self.frames.append(
-            payload if isinstance(payload, bytes) else payload.encode("utf-8", "replace")))
-
-    def reset(self) -> None:
-        """Forget what was received so far."""
-        self.frames.clear()
-
-    def text(self) -> str:
-        """Everything received, decoded leniently (Arrow stores strings as plain UTF-8)."""
-        return b"\n".join(self.frames).decode("utf-8", "ignore")
 
 
 def _pattern(words: set[str]) -> re.Pattern:
