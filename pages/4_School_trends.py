@@ -23,7 +23,8 @@ if st.session_state["trends_year"] not in ["All years"] + years:
     st.session_state["trends_year"] = years[0]
 st.session_state["trends_kinds"] = [k for k in st.session_state["trends_kinds"] if k in present_kinds] or default_kinds
 
-c1, c2 = st.columns([1, 2])
+# The scope lives in the sidebar with the shared filters, so the page opens on the answer.
+c1 = c2 = st.sidebar
 c1.selectbox("School year", ["All years"] + years, key="trends_year",
              help="Where students stand now, growth, the grade x standard map, subgroups and the drill-down use "
                   "this year. The chart over time shows every year.")
