@@ -30,7 +30,9 @@ def shown_dates(df):
 
 # --- find standards ----------------------------------------------------------------------------
 years = ui.data(trends.school_years)
-s1, s2 = st.columns([3, 1])
+# Search and picker share a row; the year sits with the filters in the sidebar.
+s1, s3 = st.columns([1, 2])
+s2 = st.sidebar
 s1.text_input("Find a standard by code or words", key="standards_search",
               placeholder="e.g. 3.NF, fractions, main idea")
 st.session_state.setdefault("standards_year", years[0] if years else "All years")
@@ -59,7 +61,7 @@ def fmt(code: str) -> str:
     return f"{code} · {desc}" if isinstance(desc, str) and desc else code
 
 
-st.multiselect("Standards", options, key="standards_pick", format_func=fmt,
+s3.multiselect("Standards", options, key="standards_pick", format_func=fmt,
                help="Pick one or several standards; the search box narrows this list.")
 codes = tuple(st.session_state["standards_pick"])
 if not codes:
