@@ -39,7 +39,7 @@ def _outcomes(table: Table) -> list[tuple[int, int | None, str]]:
 
 
 def _is_mastery(table: Table) -> bool:
-    h = c.Header(table)
+    h = c.Header.of(table)
     outs = _outcomes(table)
     return h.has("Student name") and h.has("Student ID") and bool(outs) and any(m is not None for _, m, _ in outs)
 
@@ -78,7 +78,7 @@ def _student_ids(h: c.Header, sis_names=("Student SIS ID", "SIS User ID"),
 
 def parse_mastery(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ingest.Parsed:
     """Learning Mastery Gradebook -> one outcome result per student (proficient at mastery points)."""
-    h = c.Header(table)
+    h = c.Header.of(table)
     sid, n_canvas = _student_ids(h)
     course = re.sub(r"^(Outcomes|Resultados|Ergebnisse|Résultats)[-_ ]*", "", ctx.stem, flags=re.I).replace("_", " ")
     course = course.strip() or "Canvas course"
@@ -125,14 +125,14 @@ _ASSIGNMENT = re.compile(r"^(.*\S)\s*\((\d+)\)$")
 
 
 def _is_gradebook(table: Table) -> bool:
-    h = c.Header(table)
+    h = c.Header.of(table)
     return (h.has("Student", "LastName") and h.has("ID") and h.has("SIS User ID", "SIS Login ID")
             and any(_ASSIGNMENT.match(x.strip()) for x in table.header))
 
 
 def parse_gradebook(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ingest.Parsed:
     """Gradebook export -> long results: one assessment per assignment, points from the Points Possible row."""
-    h = c.Header(table)
+    h = c.Header.of(table)
     name_col = h.col("Student")
     marker = name_col.str.strip().str.lower()
     meta = marker.isin(["points possible", "manual posting"])

@@ -16,20 +16,34 @@ import pandas as pd
 from lib import ingest
 from lib.readers import Table
 
+_NOT_KEY = re.compile(r"[^a-z0-9]")
+# No vendor export has thousands of columns; a wider table is left to the generic layouts (and a
+# hostile one-line file with 500,000 columns costs nothing here).
+MAX_COLUMNS = 5000
+
 
 def key(text: str) -> str:
     """A header reduced to lower-case letters and digits ('Student ID' -> 'studentid')."""
-    return re.sub(r"[^a-z0-9]", "", str(text).lower())
+    return _NOT_KEY.sub("", str(text).lower())
 
 
 class Header:
-    """Positions of a table's columns by their reduced names."""
+    """Positions of a table's columns by their reduced names (built once per table: see `of`)."""
 
     def __init__(self, table: Table):
         self.table = table
         self.pos: dict[str, int] = {}
-        for i, h in enumerate(table.header):
+        for i, h in enumerate(table.header[:MAX_COLUMNS]):
             self.pos.setdefault(key(h), i)
+
+    @classmethod
+    def of(cls, table: Table) -> Header:
+        """The table's Header, cached on the table (every vendor detector asks for it)."""
+        h = table.__dict__.get("_formats_header")
+        if h is None or h.table is not table:
+            h = cls(table)
+            table.__dict__["_formats_header"] = h
+        return h
 
     def find(self, *names: str) -> int | None:
         """The position of the first of `names` present (names in any spelling), else None."""
@@ -61,11 +75,11 @@ class Header:
         return self.table.data[p].astype(object).fillna("").map(lambda v: str(v).strip()).reset_index(drop=True)
 
     def matching(self, pattern: str) -> list[tuple[int, re.Match]]:
-        """Columns whose reduced name matches a regular expression, with the match."""
+        """Columns whose reduced name matches a regular expression, with the match (first spelling of each)."""
         rx = re.compile(pattern)
         out = []
-        for i, h in enumerate(self.table.header):
-            m = rx.fullmatch(key(h))
+        for k, i in sorted(self.pos.items(), key=lambda kv: kv[1]):
+            m = rx.fullmatch(k)
             if m:
                 out.append((i, m))
         return out

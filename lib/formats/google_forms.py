@@ -44,7 +44,7 @@ def _key_rows(table: Table, h: c.Header) -> list[int]:
 
 
 def _is_forms(table: Table) -> bool:
-    h = c.Header(table)
+    h = c.Header.of(table)
     return h.has("Timestamp") and (h.has("Score") or bool(_key_rows(table, h)))
 
 
@@ -57,7 +57,7 @@ def norm_answer(text: str) -> str:
 
 def parse(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ingest.Parsed:
     """Forms responses + key (paired file or key row) -> one scored response per student per question."""
-    h = c.Header(table)
+    h = c.Header.of(table)
     key_rows = _key_rows(table, h)
     if not key_rows and not ctx.keys:
         return ingest._parse_forms(table, fields, ctx)

@@ -57,7 +57,7 @@ def _blocks(h: c.Header) -> dict[str, dict[str, dict[str, int]]]:
 
 
 def _is_iready(table: Table) -> bool:
-    h = c.Header(table)
+    h = c.Header.of(table)
     if not h.has(*ID_NAMES):
         return False
     blocks = _blocks(h)
@@ -98,7 +98,7 @@ def relative_placement(placement: str, student_grade: str | None) -> str | None:
 
 def parse(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ingest.Parsed:
     """i-Ready diagnostic results -> scale results (overall and per domain), students, classes."""
-    h = c.Header(table)
+    h = c.Header.of(table)
     sid = h.col(*ID_NAMES)
     id_col = h.name(*ID_NAMES)
     grade = c.grades(h.col("Student Grade", "STUDENT_GRADE", "Grade"))

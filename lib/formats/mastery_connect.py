@@ -26,14 +26,14 @@ _Q = r"question(\d+)standard"
 
 
 def _is_items(table: Table) -> bool:
-    h = c.Header(table)
+    h = c.Header.of(table)
     qs = h.matching(_Q)
     return bool(qs) and h.has("student_id", "studentid") and h.has("assessment_name", "assessment") and \
         any(h.has(f"question_{m.group(1)}_points") for _, m in qs)
 
 
 def _is_standard_scores(table: Table) -> bool:
-    h = c.Header(table)
+    h = c.Header.of(table)
     return h.has("standard_name") and h.has("score_value") and h.has("total_score") and h.has("mastery_score") \
         and h.has("student_id", "student_number")
 
@@ -54,7 +54,7 @@ def _grade_hint(*texts: str) -> str | None:
 
 def parse_items(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ingest.Parsed:
     """Item-level export -> long results (one row per student per used question)."""
-    h = c.Header(table)
+    h = c.Header.of(table)
     sid = h.col("student_id", "studentid")
     assessment = h.col("assessment_name", "assessment")
     tracker = h.col("tracker")
@@ -139,7 +139,7 @@ def parse_items(table: Table, fields: dict[str, int], ctx: ingest.Context) -> in
 
 def parse_standard_scores(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ingest.Parsed:
     """Per-standard score export -> one result per student per standard (points of the standard)."""
-    h = c.Header(table)
+    h = c.Header.of(table)
     sid = h.col("student_number", "student_id")
     title = h.col("title", "assessment_name")
     total = c.number(h.col("total_score"))

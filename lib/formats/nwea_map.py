@@ -25,18 +25,18 @@ ID_NAMES = ("StudentID", "Student ID", "Student_Number", "StudentNumber", "Stude
 
 
 def _is_results(table: Table) -> bool:
-    h = c.Header(table)
+    h = c.Header.of(table)
     return h.has("TestRITScore") and h.has(*ID_NAMES) and h.has("TermName", "TestStartDate")
 
 
 def _is_students_by_school(table: Table) -> bool:
-    h = c.Header(table)
+    h = c.Header.of(table)
     return (not h.has("TestRITScore") and h.has("TermName") and h.has(*ID_NAMES)
             and h.has("StudentLastName", "StudentFirstName") and h.has("Grade"))
 
 
 def _is_fluency(table: Table) -> bool:
-    h = c.Header(table)
+    h = c.Header.of(table)
     return (h.has("TermName") and h.has(*ID_NAMES) and h.has("AssignedTestType", "ResultType")
             and len(h.matching(r"[a-z]+performancelevel")) >= 2)
 
@@ -67,7 +67,7 @@ def _students(table: Table, h: c.Header, sid: pd.Series, grade: pd.Series | None
 def parse_results(table: Table, fields: dict[str, int], ctx: ingest.Context,
                   term_grades: dict[tuple[str, str], str] | None = None) -> ingest.Parsed:
     """AssessmentResults / combined files -> scale results per test (overall) and per goal area."""
-    h = c.Header(table)
+    h = c.Header.of(table)
     sid = h.col(*ID_NAMES)
     id_col = h.name(*ID_NAMES)
     term = h.col("TermName")
@@ -152,7 +152,7 @@ def parse_results(table: Table, fields: dict[str, int], ctx: ingest.Context,
 
 def parse_students_by_school(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ingest.Parsed:
     """StudentsBySchool -> students (names, grade, school, gender, ethnic group)."""
-    h = c.Header(table)
+    h = c.Header.of(table)
     sid = h.col(*ID_NAMES)
     students = _students(table, h, sid)
     problems = [p for p in [c.blank_ids(table.rows, sid, h.name(*ID_NAMES))] if p is not None]
@@ -174,7 +174,7 @@ def _term_order(term: str) -> tuple:
 
 def parse_fluency(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ingest.Parsed:
     """MAP Reading Fluency -> one result per domain (performance level), no overall scale score."""
-    h = c.Header(table)
+    h = c.Header.of(table)
     sid = h.col(*ID_NAMES)
     tested_on = c.dates(h.col("TestCompletionDate", "TestStartDate"))
     term = h.col("TermName")
@@ -236,7 +236,7 @@ def _parse_bundle(pairs: list[tuple[Table, dict[str, int]]], ctx: ingest.Context
     term_grades: dict[tuple[str, str], str] = {}
     sbs = [(t, f) for t, f in pairs if _is_students_by_school(t)]
     for t, _ in sbs:
-        h = c.Header(t)
+        h = c.Header.of(t)
         for term, sid, g in zip(h.col("TermName"), h.col(*ID_NAMES), c.grades(h.col("Grade"))):
             if g:
                 term_grades[(term, sid)] = g

@@ -24,7 +24,7 @@ RACES = (("americanIndianOrAlaskaNative", "American Indian or Alaska Native"), (
 
 def kind_of(table: Table) -> str | None:
     """Which OneRoster file a table is, from its columns (None: not OneRoster)."""
-    h = c.Header(table)
+    h = c.Header.of(table)
     if h.has("propertyName") and h.has("value") and len(table.header) <= 3:
         return "manifest"
     if not h.has("sourcedId", "userSourcedId"):
@@ -62,7 +62,7 @@ def _claim(tables: list[Table]) -> list[Table]:
 
 
 def _frame(t: Table) -> tuple[pd.DataFrame, c.Header]:
-    h = c.Header(t)
+    h = c.Header.of(t)
     return pd.DataFrame({"_row": t.rows}), h
 
 
@@ -97,27 +97,27 @@ def parse(pairs: list[tuple[Table, dict[str, int]]], ctx: ingest.Context) -> ing
 
     version = ""
     for t in by.get("manifest", []):
-        h = c.Header(t)
+        h = c.Header.of(t)
         props = dict(zip(h.col("propertyName"), h.col("value")))
         version = props.get("oneroster.version", "")
     # orgs: school names
     schools: dict[str, str] = {}
     for t in by.get("orgs", []):
-        h = c.Header(t)
+        h = c.Header.of(t)
         for sid, name, typ in zip(h.col("sourcedId"), h.col("name"), h.col("type")):
             if typ.lower() == "school":
                 schools[sid] = name
     # sessions: titles and dates
     sessions: dict[str, tuple[str, object, object]] = {}
     for t in by.get("academicSessions", []):
-        h = c.Header(t)
+        h = c.Header.of(t)
         for sid, title, s, e in zip(h.col("sourcedId"), h.col("title"), c.dates(h.col("startDate")),
                                     c.dates(h.col("endDate"))):
             sessions[sid] = (title, s, e)
     # roles (1.2): every role of a user
     roles: dict[str, set[str]] = {}
     for t in by.get("roles", []):
-        h = c.Header(t)
+        h = c.Header.of(t)
         ok = active(t, h)
         for u, r in zip(h.col("userSourcedId")[ok], h.col("role")[ok]):
             roles.setdefault(u, set()).add(r.lower())
@@ -126,7 +126,7 @@ def parse(pairs: list[tuple[Table, dict[str, int]]], ctx: ingest.Context) -> ing
                                   "role"])
     id_source = set()
     for t in by.get("users", []):
-        h = c.Header(t)
+        h = c.Header.of(t)
         ok = active(t, h)
         sourced = h.col("sourcedId")
         ident = h.col("identifier")
@@ -150,13 +150,13 @@ def parse(pairs: list[tuple[Table, dict[str, int]]], ctx: ingest.Context) -> ing
     # classes, courses
     courses: dict[str, tuple[str, str]] = {}
     for t in by.get("courses", []):
-        h = c.Header(t)
+        h = c.Header.of(t)
         for sid, title, subj in zip(h.col("sourcedId"), h.col("title"), h.col("subjects")):
             courses[sid] = (title, subj)
     classes = []
     deleted_classes: set[str] = set()
     for t in by.get("classes", []):
-        h = c.Header(t)
+        h = c.Header.of(t)
         ok = active(t, h)
         deleted_classes |= set(h.col("sourcedId")[~ok])
         for keep, r, sid, title, grades_, course, school, terms, subj in zip(
@@ -182,7 +182,7 @@ def parse(pairs: list[tuple[Table, dict[str, int]]], ctx: ingest.Context) -> ing
     # enrollments
     enr = []
     for t in by.get("enrollments", []):
-        h = c.Header(t)
+        h = c.Header.of(t)
         ok = active(t, h)
         for keep, r, cls, user, role, primary in zip(ok, t.rows, h.col("classSourcedId"), h.col("userSourcedId"),
                                                      h.col("role").str.lower(), h.col("primary").str.lower()):
@@ -214,7 +214,7 @@ def parse(pairs: list[tuple[Table, dict[str, int]]], ctx: ingest.Context) -> ing
     # demographics
     demo: dict[str, tuple[str | None, str | None]] = {}
     for t in by.get("demographics", []):
-        h = c.Header(t)
+        h = c.Header.of(t)
         key_col = h.col("sourcedId", "userSourcedId")
         hisp = h.col("hispanicOrLatinoEthnicity").str.lower() == "true"
         multi = h.col("demographicRaceTwoOrMoreRaces").str.lower() == "true"
@@ -274,14 +274,14 @@ def _gradebook(parsed: ingest.Parsed, by: dict, pid_of: dict, classes_df: pd.Dat
         return
     items: dict[str, dict] = {}
     for t in by.get("lineItems", []):
-        h = c.Header(t)
+        h = c.Header.of(t)
         for sid, title, cls, due, vmax in zip(h.col("sourcedId"), h.col("title"), h.col("classSourcedId"),
                                               h.col("dueDate", "assignDate"), h.col("resultValueMax")):
             items[sid] = {"title": title, "class": cls, "due": due, "max": vmax}
     cls_info = sections.set_index("section_id") if len(sections) else None
     frames = []
     for t in by["results"]:
-        h = c.Header(t)
+        h = c.Header.of(t)
         stu = h.col("studentSourcedId", "userSourcedId")
         li = h.col("lineItemSourcedId")
         status = h.col("scoreStatus").str.lower()

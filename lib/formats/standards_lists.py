@@ -58,20 +58,20 @@ def _subject_of(code: str, raw: str) -> str | None:
 
 
 def _is_list(table: Table) -> bool:
-    h = c.Header(table)
+    h = c.Header.of(table)
     if h.has("student_id", "studentid", "student id", "item", "question"):
         return False
     return h.has(*CODE_NAMES) and h.has(*DESC_NAMES)
 
 
 def _is_parts(table: Table) -> bool:
-    h = c.Header(table)
+    h = c.Header.of(table)
     return h.has("grade_level_code") and h.has("domain_code") and h.has("standard_counter") and h.has("description")
 
 
 def parse_list(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ingest.Parsed:
     """Code + description list (Common Core prefixes dropped, link-named placeholders kept)."""
-    h = c.Header(table)
+    h = c.Header.of(table)
     raw = h.col(*CODE_NAMES)
     link = h.col("Link", "URL", "URI")
     from_link = (raw == "") & (link != "")
@@ -100,7 +100,7 @@ def parse_list(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ing
 
 def parse_parts(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ingest.Parsed:
     """Decomposed Common Core math list -> dotted codes ('K.CC.B.4a', 'HSN-RN.A.1')."""
-    h = c.Header(table)
+    h = c.Header.of(table)
     g, cat, dom = h.col("grade_level_code"), h.col("category_code"), h.col("domain_code")
     clu, n, sub = h.col("cluster_code"), h.col("standard_counter"), h.col("substandard_counter")
     codes = []

@@ -36,7 +36,7 @@ CATEGORY_NAMES = (("RenaissanceBenchmarkCategoryName", None),
 
 
 def _is_star_test(table: Table) -> bool:
-    h = c.Header(table)
+    h = c.Header.of(table)
     if not (h.has(*SCORE_NAMES) and h.has(*ID_NAMES) and h.has(*DATE_NAMES)):
         return False
     # The legacy export says little: require its Star-specific columns (GE, PR, NCE or ZPD).
@@ -45,13 +45,13 @@ def _is_star_test(table: Table) -> bool:
 
 
 def _is_standards(table: Table) -> bool:
-    h = c.Header(table)
+    h = c.Header.of(table)
     return h.has(*ID_NAMES) and h.has("StandardName") and h.has("StandardMasteryLevel", "StandardPercentMastery") \
         and h.has("AssessmentID")
 
 
 def _is_skills(table: Table) -> bool:
-    h = c.Header(table)
+    h = c.Header.of(table)
     return h.has(*ID_NAMES) and h.has("SkillAreaName") and h.has("SkillAreaMasteryScore") and h.has("AssessmentID")
 
 
@@ -90,7 +90,7 @@ def _window(h: c.Header, tested_on: pd.Series) -> list[str | None]:
 
 def parse_tests(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ingest.Parsed:
     """Star test rows -> one scale result per test (scaled score, percentile rank, benchmark category)."""
-    h = c.Header(table)
+    h = c.Header.of(table)
     sid = h.col(*ID_NAMES)
     id_col = h.name(*ID_NAMES)
     tested_on = c.dates(h.col(*DATE_NAMES))
@@ -174,7 +174,7 @@ def parse_tests(table: Table, fields: dict[str, int], ctx: ingest.Context) -> in
 
 def _per_standard(table: Table, ctx: ingest.Context, code: pd.Series, desc: pd.Series, score: pd.Series,
                   level: pd.Series | None, family: pd.Series, what: str, label: str) -> ingest.Parsed:
-    h = c.Header(table)
+    h = c.Header.of(table)
     sid = h.col(*ID_NAMES)
     tested_on = c.dates(h.col(*DATE_NAMES))
     subject = family.map(lambda v: c.guess_subject(v) or "ELA")
@@ -198,7 +198,7 @@ def _per_standard(table: Table, ctx: ingest.Context, code: pd.Series, desc: pd.S
 
 def parse_standards(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ingest.Parsed:
     """Dashboard Standards: mastery level and percent mastery per state standard."""
-    h = c.Header(table)
+    h = c.Header.of(table)
     return _per_standard(table, ctx, h.col("StandardName"), h.col("StandardDescription"),
                          c.number(h.col("StandardPercentMastery")), h.col("StandardMasteryLevel"),
                          h.col("DomainGroup", "FamilyName", "DomainName"), "StandardName", "standards mastery")
@@ -206,7 +206,7 @@ def parse_standards(table: Table, fields: dict[str, int], ctx: ingest.Context) -
 
 def parse_skills(table: Table, fields: dict[str, int], ctx: ingest.Context) -> ingest.Parsed:
     """SkillArea: mastery score (0-100) per skill area, proficient at 70 or more by default."""
-    h = c.Header(table)
+    h = c.Header.of(table)
     family = h.col("FamilyName", "DomainName")
     subject = family.map(lambda v: c.guess_subject(v) or "ELA")
     name = h.col("SkillAreaName")
