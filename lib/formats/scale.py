@@ -13,6 +13,9 @@ Representation (migration 30 in lib/store.py):
   proficient else 0, possible = 1, score = earned, and these assessments carry proficiency_cut 1.0,
   so the team meeting, trends and goals compare score >= cut unchanged. `v_scale_scores` (and
   `scale_results` below) keep the scale score and the vendor level for pages that show levels.
+  A query that computes points scores from responses directly (for speed) keeps scale results by
+  adding `UNION ALL SELECT * FROM v_scale_standard_scores` (or `v_scale_overall_scores`) with the
+  same filters (migration 31).
 - Each standard/goal/domain also gets an item row (1 point, no responses) so pages that list an
   assessment's standards from `items` see them.
 """
