@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 
 from lib import ingest
-from tests.formats_util import FIXTURES, plan, zip_bytes
+from tests.formats_util import FIXTURES, SAMPLES, load_paths, plan, zip_bytes
 from tests.test_formats_iready import MATH as IREADY
 from tests.test_formats_nwea_map import ROWS, STUDENTS_BY_SCHOOL, results_csv
 
@@ -85,3 +86,30 @@ def test_generic_files_keep_the_generic_layouts(con):
     assert plan(con, ("cfa.csv", long)).files[0].layout == "long"
     roster = "Student ID,First Name,Last Name,Grade\nS1,Ana,Lopez,3\n"
     assert plan(con, ("students.csv", roster)).files[0].layout == "students"
+
+
+# Not results, rosters or standards lists: column dictionaries and a prerequisite graph (no table for it).
+NOT_DATA = ("column_dictionary", "objectiveAssessments", "ccssm-dependencies")
+
+
+def _sample_units() -> list[Path]:
+    """Every importable unit in ../shared/samples: a OneRoster folder as a whole, else each CSV/TXT."""
+    if not SAMPLES.exists():
+        return []
+    units = []
+    for p in sorted(SAMPLES.rglob("*")):
+        if p.is_dir() and p.parent.name == "oneroster":
+            units.append(p)
+        elif p.suffix.lower() in (".csv", ".txt") and p.parent.parent.name != "oneroster" \
+                and not any(x in p.name for x in NOT_DATA):
+            units.append(p)
+    return units
+
+
+@pytest.mark.parametrize("unit", _sample_units() or [None], ids=lambda p: p.name if p else "absent")
+def test_every_sample_data_file_imports_without_rejects(con, unit):
+    if unit is None:
+        pytest.skip("../shared/samples is not present")
+    res = load_paths(con, unit)
+    assert [(r.status, r.rows_rejected) for r in res] == [("loaded", 0)] * len(res)
+    assert all(r.layout for r in res)
