@@ -373,6 +373,7 @@ with tab_summary:
                     st.info("No current students have a risk score yet.", icon="🚩")
                 else:
                     ui.table(page, ew, key="trends_ew_table")
+                    ui.download_buttons(ew, "early_warning_bands", key="trends_ew_dl")
                     st.caption("High = the outcome is more likely missed than not; see the Early warning page "
                                "for who, why, and the flagged students not yet discussed.")
         st.page_link("pages/7_Early_warning.py", label="Open early warning", icon="🚩",
@@ -386,4 +387,5 @@ with tab_summary:
             st.info("No goals yet. Set a percentage goal on the Goals page.", icon="🎯")
         else:
             ui.table(page, gs, key="trends_goals_table")
+            ui.download_buttons(gs, "goals_by_status", key="trends_goals_dl")
         st.page_link("pages/6_Goals.py", label="Open goals", icon="🎯", query_params=ui.link_params())

@@ -70,6 +70,7 @@ if not codes:
                               "description": "Skill", "assessments": "Assessments", "items": "Items",
                               "last_assessed": "Last assessed"})
     ui.table(page, shown_dates(t), key="standards_found_table")
+    ui.download_buttons(shown_dates(t), "standards", key="standards_found_dl")
     st.stop()
 
 year = None if st.session_state["standards_year"] == "All years" else st.session_state["standards_year"]
