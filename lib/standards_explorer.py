@@ -46,6 +46,7 @@ resp AS (
     FROM responses r JOIN items i ON i.assessment_id = r.assessment_id AND i.item = r.item
     WHERE r.assessment_id IN (SELECT assessment_id FROM asm)
       AND list_contains($codes::VARCHAR[], i.standard_code)
+      AND ($school IS NULL OR r.student_id IN (SELECT student_id FROM students WHERE school = $school))
 ),
 v AS (
     SELECT assessment_id, student_id, standard_code, sum(points_earned) AS earned,

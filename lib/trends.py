@@ -51,6 +51,7 @@ resp AS (
     SELECT r.assessment_id, r.student_id, r.points_earned, i.points_possible, i.standard_code
     FROM responses r LEFT JOIN items i ON i.assessment_id = r.assessment_id AND i.item = r.item
     WHERE r.assessment_id IN (SELECT assessment_id FROM scope)
+      AND ($school IS NULL OR r.student_id IN (SELECT student_id FROM students WHERE school = $school))
 ),
 -- One scan serves both: every student with a response took it; the score counts aligned items only.
 overall AS (
