@@ -64,11 +64,7 @@ def pts(v) -> str:
     return "" if v is None or pd.isna(v) else f"{v * 100:+.0f} pts"
 
 
-def tname(tid) -> str:
-    return labels.get(tid, privacy_no_teacher) if isinstance(tid, str) else privacy_no_teacher
-
-
-privacy_no_teacher = "(no class on roster)"
+NO_CLASS = "(no class on roster)"
 
 # --- first screenful: where students stand, what rose and what fell ------------------------------
 head = ui.data(trends.headline, **year_scope)
@@ -341,7 +337,7 @@ with tab_drill:
                     ui.student_link(page, st.session_state["trends_drill_student"], "Open profile")
     elif grade_pick:
         d = d_teacher.copy()
-        d["class"] = [tname(t) for t in d["teacher_id"]]
+        d["class"] = [labels.get(t, t) if isinstance(t, str) else NO_CLASS for t in d["teacher_id"]]
         st.markdown(f"#### Grade {grade_pick}: classes")
         if d["teacher_id"].isna().all():
             st.info("No class rosters (sections) are loaded, so the grade cannot be split by teacher.", icon="🏫")
