@@ -383,8 +383,8 @@ def subgroup_gap_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin
     """
     s = _sizes(big)
     data = df.copy()
-    data["status"] = np.where(data["suppressed"], "hidden (small)",
-                              np.where(data["gap"].fillna(0) < 0, "below the rest", "at or above the rest"))
+    data["status"] = np.where(data["suppressed"], "hidden (<10)",
+                              np.where(data["gap"].fillna(0) < 0, "below the rest", "at or above"))
     data["bar"] = data["pct_proficient"].fillna(0.0)
     data["text"] = [
         f"hidden (n={int(n)})" if sup else
@@ -393,7 +393,7 @@ def subgroup_gap_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin
     ]
     order = list(data["label"])
     y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=300, labelOverlap=False))
-    domain = ["below the rest", "at or above the rest", "hidden (small)"]
+    domain = ["below the rest", "at or above", "hidden (<10)"]
     bars = alt.Chart(data).mark_bar(size=22 if big else 16).encode(
         x=alt.X("bar:Q", scale=alt.Scale(domain=[0, 1.25]), axis=alt.Axis(format="%", values=[0, .25, .5, .75, 1]),
                 title="% proficient (tick = the other students)"),
