@@ -251,7 +251,7 @@ def _app_state(pg) -> tuple[str | None, str | None]:
     )
 
 
-def wait_idle(pg, settle: float = 0.3, timeout: float = RUN_TIMEOUT_MS / 1000) -> None:
+def wait_idle(pg, settle: float = 0.25, timeout: float = RUN_TIMEOUT_MS / 1000) -> None:
     """Wait until the script run is over: connected, script state `notRunning` and no running indicator,
     steadily for `settle` seconds."""
     deadline = time.monotonic() + timeout

@@ -18,7 +18,7 @@ from e2e.conftest import (
 
 PAGES = app_pages()
 # Pairs (session A, session B) loaded at the same moment: the busiest pages against each other.
-PAIRS = [("Team_meeting", "School_trends"), ("Student", "Early_warning"), ("", "Standards")]
+PAIRS = [("Team_meeting", "Standards")]
 
 
 def _new_page(browser):
