@@ -36,8 +36,10 @@ asm AS (
       AND ($subject IS NULL OR lower(a.subject) = lower($subject))
       AND ($date_from IS NULL OR a.administered_on >= $date_from)
       AND ($date_to IS NULL OR a.administered_on <= $date_to)
-      AND a.assessment_id IN (SELECT DISTINCT assessment_id FROM items
-                              WHERE list_contains($codes::VARCHAR[], standard_code))
+      AND (a.assessment_id IN (SELECT DISTINCT assessment_id FROM items
+                               WHERE list_contains($codes::VARCHAR[], standard_code))
+           OR a.assessment_id IN (SELECT DISTINCT assessment_id FROM v_scale_standard_scores
+                                  WHERE list_contains($codes::VARCHAR[], standard_code)))
 ),
 -- Scores on the chosen standards, computed from the responses of those assessments only (the
 -- views in lib/store.py aggregate every response before a join could filter them).
@@ -53,6 +55,12 @@ v AS (
            sum(points_possible) AS possible, sum(points_earned) / nullif(sum(points_possible), 0) AS score,
            count(*) AS n_items
     FROM resp GROUP BY ALL
+    UNION ALL
+    -- Scale-score results (earned 1 of 1 when proficient), see lib/formats/scale.py.
+    SELECT s.assessment_id, s.student_id, s.standard_code, s.earned, s.possible, s.score, s.n_items
+    FROM v_scale_standard_scores s
+    WHERE s.assessment_id IN (SELECT assessment_id FROM asm)
+      AND list_contains($codes::VARCHAR[], s.standard_code)
 ),
 -- The class of each student on each assessment, as in v_assessment_roster.
 klass AS (
@@ -97,20 +105,25 @@ _AGG = """count(*) AS students,
 
 queries.define(
     "standards_search",
-    """WITH catalog AS (
+    """WITH measured AS (
+        -- Where each standard is measured: items, and scale-score results (which have no items).
+        SELECT assessment_id, standard_code, 1 AS n FROM items WHERE standard_code IS NOT NULL
+        UNION ALL
+        SELECT DISTINCT assessment_id, standard_code, 0 FROM v_scale_standard_scores
+    ),
+    catalog AS (
         SELECT code, subject, grade_level, description FROM standards
         UNION ALL
-        SELECT i.standard_code, any_value(a.subject), any_value(a.grade_level), NULL
-        FROM items i JOIN assessments a USING (assessment_id)
-        WHERE i.standard_code IS NOT NULL AND i.standard_code NOT IN (SELECT code FROM standards)
-        GROUP BY i.standard_code
+        SELECT m.standard_code, any_value(a.subject), any_value(a.grade_level), NULL
+        FROM measured m JOIN assessments a USING (assessment_id)
+        WHERE m.standard_code NOT IN (SELECT code FROM standards)
+        GROUP BY m.standard_code
     ),
     use AS (
-        SELECT i.standard_code AS code, count(DISTINCT i.assessment_id) AS assessments, count(*) AS items,
+        SELECT m.standard_code AS code, count(DISTINCT m.assessment_id) AS assessments, sum(m.n) AS items,
                max(a.administered_on) AS last_assessed
-        FROM items i JOIN assessments a USING (assessment_id)
-        WHERE i.standard_code IS NOT NULL
-        GROUP BY i.standard_code
+        FROM measured m JOIN assessments a USING (assessment_id)
+        GROUP BY m.standard_code
     ),
     hits AS (
         SELECT c.*, coalesce(u.assessments, 0) AS assessments, coalesce(u.items, 0) AS items, u.last_assessed,

@@ -60,8 +60,14 @@ overall AS (
            sum(points_possible) AS possible,
            sum(points_earned) FILTER (WHERE points_possible IS NOT NULL) / nullif(sum(points_possible), 0) AS score
     FROM resp GROUP BY ALL
+    UNION ALL
+    -- Scale-score results (MAP, i-Ready, Star...: earned 1 of 1 when proficient), see lib/formats/scale.py.
+    SELECT v.assessment_id, v.student_id, v.earned, v.possible, v.score
+    FROM v_scale_overall_scores v
+    WHERE v.assessment_id IN (SELECT assessment_id FROM scope)
+      AND ($school IS NULL OR v.student_id IN (SELECT student_id FROM students WHERE school = $school))
 ),
-takers AS (SELECT assessment_id, student_id FROM overall),
+takers AS (SELECT DISTINCT assessment_id, student_id FROM overall),
 expected AS (
     SELECT s.assessment_id, e.student_id, min(sec.teacher_id) AS teacher_id
     FROM scope s
@@ -210,6 +216,10 @@ queries.define(
         SELECT assessment_id, student_id, standard_code,
                sum(points_earned) / nullif(sum(points_possible), 0) AS score
         FROM resp WHERE standard_code IS NOT NULL GROUP BY ALL
+        UNION ALL
+        SELECT v.assessment_id, v.student_id, v.standard_code, v.score
+        FROM v_scale_standard_scores v
+        WHERE v.assessment_id IN (SELECT assessment_id FROM scope)
     ),
     -- Each student's most recent result per standard (arg_max: a hash aggregate, no sort).
     std AS (

@@ -217,3 +217,20 @@ def test_item_statistics_match_pandas_on_demo(demo_con, demo_scores):
         if g["points_earned"].std() > 0 and g["rest"].std() > 0:
             assert mine["discrimination"] == pytest.approx(np.corrcoef(g["points_earned"], g["rest"])[0, 1])
     assert len(ours) == r.groupby(["assessment_id", "item"]).ngroups > 10
+
+
+def test_scale_results_are_found_and_counted(tiny):
+    """A vendor scale result on a standard (no items) counts like a 1-of-1 result: proficient or not."""
+    iid = tf.begin_import(tiny, "map")
+    tf.insert(tiny, "assessments", [dict(assessment_id="M1", title="MAP Math Winter", subject="Math",
+                                         grade_level="3", kind="benchmark", administered_on=tf.D(2026, 1, 20),
+                                         proficiency_cut=1.0)], iid)
+    tf.insert(tiny, "scores", [dict(assessment_id="M1", student_id=s, standard_code="MAP Math: Geometry",
+                                    proficient_given=p, vendor="nwea_map")
+                               for s, p in (("s1", True), ("s2", False))], iid)
+    found = se.search(tiny, "geometry")
+    assert found["code"].tolist() == ["MAP Math: Geometry"] and found["items"].iat[0] == 0
+    s = se.summary(tiny, ("MAP Math: Geometry",)).iloc[0]
+    assert (s["students"], s["proficient"]) == (2, 1)
+    assert se.not_yet_proficient(tiny, ("MAP Math: Geometry",))["student_id"].tolist() == ["s2"]
+    assert se.items(tiny, ("MAP Math: Geometry",)).empty

@@ -419,3 +419,45 @@ def test_early_warning_ready_follows_the_risk_cache(con, monkeypatch):
     fingerprint = tuple(str(v) for v in q.run(con, "risk_inputs").iloc[0].tolist())
     risk._CACHE[(fingerprint, None, "summative")] = object()
     assert trends.early_warning_ready(con) is True
+
+
+# --- scale-score results (vendor formats) and the core views ---------------------------------------
+
+@pytest.fixture
+def with_scale(tiny):
+    """The tiny school plus a MAP-style scale assessment: results in `scores`, proficient as the file says."""
+    iid = tf.begin_import(tiny, "map")
+    tf.insert(tiny, "assessments", [dict(assessment_id="M1", title="MAP Math Winter", subject="Math",
+                                         grade_level="3", kind="benchmark", administered_on=dt.date(2026, 1, 20),
+                                         proficiency_cut=1.0)], iid)
+    rows = [dict(assessment_id="M1", student_id=s, standard_code=code, proficient_given=p, vendor="nwea_map",
+                 scale_score=200.0)
+            for s, p in (("s1", True), ("s2", False), ("s3", True))
+            for code in (None, "3.NF.A.1")]
+    tf.insert(tiny, "scores", rows, iid)
+    return tiny
+
+
+def test_scale_results_count_like_points(with_scale):
+    """M1: 3 scored (s1, s3 proficient); s4 s5 on the roster but not assessed."""
+    r = row(trends.over_time(with_scale, kinds=BENCH), assessment_id="M1")
+    assert (r["assessed"], r["proficient"], r["not_assessed"]) == (3, 2, 2)
+    # M1 is now the latest NF result for s1-s3: s1 and s3 proficient, s2 not; s4 s5 keep B2 (.5), s6 B1 (0).
+    nf = row(trends.heatmap(with_scale, kinds=BENCH), standard_code="3.NF.A.1")
+    assert (nf["students"], nf["proficient"]) == (6, 2)
+
+
+def test_over_time_agrees_with_the_core_views(with_scale):
+    """The scope-first SQL gives what v_overall_scores and v_assessment_roster give."""
+    ours = trends.over_time(with_scale).set_index("assessment_id")
+    core = store.fetch_df(with_scale, """
+        SELECT r.assessment_id, count(o.score) AS assessed,
+               count(*) FILTER (WHERE o.score >= a.proficiency_cut) AS proficient,
+               count(*) FILTER (WHERE o.score IS NULL) AS not_assessed
+        FROM v_assessment_roster r JOIN assessments a USING (assessment_id)
+        LEFT JOIN v_overall_scores o USING (assessment_id, student_id)
+        GROUP BY ALL""").set_index("assessment_id")
+    joined = ours.join(core, suffixes=("", "_core"))
+    assert len(joined) == len(core) == 4
+    for col in ("assessed", "proficient", "not_assessed"):
+        assert (joined[col] == joined[f"{col}_core"]).all(), col
