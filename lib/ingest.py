@@ -252,7 +252,7 @@ def normalise_grade(s: pd.Series) -> pd.Series:
         if t in ("PK", "PREK", "PRE-K", "PREKINDERGARTEN", "TK"):
             return "PK"
         t = re.sub(r"(ST|ND|RD|TH)$", "", t)
-        if t.isdigit():
+        if t.isascii() and t.isdigit():
             return str(int(t))
         return v.strip()
     uniq = {v: one(v) for v in s.unique()}

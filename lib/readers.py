@@ -13,6 +13,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 DELIMITERS = [",", ";", "\t", "|"]
@@ -104,7 +105,11 @@ def read_zip(data: bytes, name: str) -> list[Table]:
 def decode(data: bytes, name: str) -> tuple[str, str]:
     """Text and encoding of a CSV: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252/Latin-1."""
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError:
+            # A UTF-8 mark on a file saved in a Windows code page: read the rest as Windows-1252.
+            return data[len(codecs.BOM_UTF8):].decode("latin-1"), "latin-1"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"
@@ -194,7 +199,9 @@ def read_csv_text(text: str, name: str, encoding: str = "utf-8") -> Table:
             numbers.append(line_no)
     except csv.Error as exc:
         raise ReadError(f"{name}: row {start + reader.line_num}: cannot parse CSV ({exc})") from exc
-    data = pd.DataFrame(rows, columns=range(n), dtype="str") if rows else pd.DataFrame(columns=range(n), dtype="str")
+    # One object block (not a column per header cell): a file with thousands of columns stays fast.
+    data = pd.DataFrame(np.array(rows, dtype=object).reshape(len(rows), n) if rows else np.empty((0, n), dtype=object),
+                        dtype=object)
     return Table(name, None, header, data, numbers, header_row, delim, encoding, problems)
 
 
@@ -208,6 +215,8 @@ def _read_fast(body: str, lines: list[str], start: int, delim: str, name: str, e
     body_lines = lines[start + 1:]
     if not body_lines or any(not ln.strip() for ln in body_lines):
         return None
+    if lines[start].count(delim) > 500:
+        return None  # very wide files: the exact reader builds one block, the C parser a column each
     try:
         # header=None: the C parser then refuses a row longer than the first instead of silently
         # turning leading cells into an index.
