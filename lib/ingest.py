@@ -1401,7 +1401,9 @@ def _upsert_students(con, students: pd.DataFrame, import_id: int) -> None:
 
 def _teacher_ids(con, names: pd.Series, ids: pd.Series | None = None) -> pd.Series:
     """Teacher ids for names: an existing teacher with the same name (any case) or id, else a slug."""
-    known = store.fetch_df(con, "SELECT teacher_id, lower(name) AS lname FROM teachers")
+    # The import's own connection (not a new cursor): it must see teachers written earlier in this
+    # same transaction.
+    known = con.execute("SELECT teacher_id, lower(name) AS lname FROM teachers").df()
     by_name = dict(zip(known["lname"], known["teacher_id"]))
 
     def one(n, i):

@@ -60,7 +60,10 @@ if uploads:
                         icon=":material/sync:")
                 continue
             if fp.paired_with:
-                st.markdown(f"Item key for **{fp.paired_with}**: its items score that file and load with it.")
+                if fp.layout == "item_key":
+                    st.markdown(f"Item key for **{fp.paired_with}**: its items score that file and load with it.")
+                else:
+                    st.markdown(f"Part of **{fp.label or fp.layout}**; loads with **{fp.paired_with}**.")
             elif fp.label:
                 st.markdown(f"Recognised layout: **{fp.label}**")
             if fp.fatal:
