@@ -28,7 +28,9 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """UTF-8 CSV (with BOM so Excel reads accents) of a formula-safe table."""
-    return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
+    # CRLF rows (the CSV standard) make the writer quote any cell holding a bare carriage return,
+    # so such a cell can never split its row.
+    return safe_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "data") -> bytes:
