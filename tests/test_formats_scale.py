@@ -72,10 +72,6 @@ def test_team_meeting_on_a_scale_assessment(mapped):
     assert scale.is_scale(con, aid) and not scale.is_scale(con, "nope")
 
 
-# lib/standards_explorer.py (ff19c43) now reads scores from responses instead of v_standard_scores, which
-# drops scale results. The fix is one line in its `v` CTE: UNION ALL SELECT * FROM v_scale_standard_scores
-# WHERE assessment_id IN (SELECT assessment_id FROM asm) AND list_contains($codes::VARCHAR[], standard_code).
-@pytest.mark.xfail(reason="standards explorer bypasses v_standard_scores since ff19c43 (see comment)", strict=False)
 def test_standards_explorer_on_scale_results(mapped):
     con = mapped
     s = standards_explorer.summary(con, ("MAP Math: Geometry",))
