@@ -251,6 +251,14 @@ def _app_state(pg) -> tuple[str | None, str | None]:
     )
 
 
+def _wait_skeletons(pg, soft_timeout: float = 5.0) -> None:
+    """Give the browser a moment to draw elements still shown as loading placeholders (skeletons); some
+    stay until scrolled into view, so this never fails."""
+    deadline = time.monotonic() + soft_timeout
+    while time.monotonic() < deadline and pg.locator('[data-testid="stSkeleton"]').count():
+        time.sleep(0.1)
+
+
 def wait_idle(pg, settle: float = 0.25, timeout: float = RUN_TIMEOUT_MS / 1000) -> None:
     """Wait until the script run is over: connected, script state `notRunning` and no running indicator,
     steadily for `settle` seconds."""
@@ -265,6 +273,7 @@ def wait_idle(pg, settle: float = 0.25, timeout: float = RUN_TIMEOUT_MS / 1000) 
         elif quiet_since is None:
             quiet_since = time.monotonic()
         elif time.monotonic() - quiet_since >= settle:
+            _wait_skeletons(pg)
             return
         time.sleep(0.05)
     raise AssertionError(f"the page was still running after {timeout}s ({_app_state(pg)}): {pg.url}")
@@ -331,6 +340,10 @@ def click_checkbox(checkbox) -> None:
 def meeting_on(pg) -> bool:
     """Whether the sidebar's meeting-mode toggle is on."""
     box = pg.locator(MEETING_TOGGLE).locator("input")
+    # On a loaded machine the sidebar can render a moment after the page reports idle.
+    deadline = time.time() + 20
+    while box.count() == 0 and time.time() < deadline:
+        time.sleep(0.25)
     return box.count() > 0 and box.first.is_checked()
 
 
