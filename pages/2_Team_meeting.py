@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from lib import charts, meeting, privacy, ui
+from lib import charts, meeting, privacy, reports, ui
 
 page = ui.setup("Team meeting", "👥")
 f = ui.filters(("school", "grade", "subject", "teacher", "standard", "date_from", "date_to"))
@@ -46,6 +46,11 @@ st.session_state["team_linked"] = aid
 info = ui.data(meeting.assessment_info, aid)
 school = f["school"]
 cut = float(info["cut"]) if info and pd.notna(info["cut"]) else 0.8
+st.download_button("Download PDF meeting report",
+                   data=lambda a=aid: reports.meeting_pdf(page.con, a, page.meeting, school, page.name_style),
+                   file_name=reports.meeting_pdf_name(page.con, aid), mime="application/pdf",
+                   key="team_pdf", on_click="ignore", icon=":material/picture_as_pdf:",
+                   help="Summary, by-standard chart, teacher comparison and groups; respects meeting mode.")
 
 # --- headline ----------------------------------------------------------------------------------
 head = ui.data(meeting.headline, aid, school)
