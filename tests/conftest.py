@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import streamlit as st
@@ -42,31 +44,42 @@ def demo_con(demo_db_file, tmp_path):
     c.close()
 
 
+@contextmanager
+def app_pointed_at(path: Path) -> Iterator[pytest.MonkeyPatch]:
+    """Point the app at a database file (demo auto-load off), Streamlit's caches cleared before and after."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PLC_LENS_DB", str(path))
+        mp.setenv("PLC_LENS_DEMO", "0")
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        try:
+            yield mp
+        finally:
+            st.cache_resource.clear()
+            st.cache_data.clear()
+
+
+def demo_copy(demo_db_file: Path, folder: Path) -> Path:
+    """A private copy of the demo database in a folder."""
+    path = folder / "app.duckdb"
+    shutil.copy(demo_db_file, path)
+    return path
+
+
 @pytest.fixture
-def app_db(monkeypatch, tmp_path):
+def app_db(tmp_path):
     """Point the app at a fresh database file and clear Streamlit's caches (shared across AppTests)."""
     path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("PLC_LENS_DB", str(path))
-    monkeypatch.setenv("PLC_LENS_DEMO", "0")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_pointed_at(path):
+        yield path
 
 
 @pytest.fixture
-def app_demo_db(monkeypatch, tmp_path, demo_db_file):
+def app_demo_db(tmp_path, demo_db_file):
     """Point the app at a private copy of the demo store and clear Streamlit's caches."""
-    path = tmp_path / "app.duckdb"
-    shutil.copy(demo_db_file, path)
-    monkeypatch.setenv("PLC_LENS_DB", str(path))
-    monkeypatch.setenv("PLC_LENS_DEMO", "0")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    path = demo_copy(demo_db_file, tmp_path)
+    with app_pointed_at(path):
+        yield path
 
 
 def app_test(script: str, **kwargs):

@@ -9,14 +9,13 @@ link targets, and the Arrow bytes of dataframes, tables and chart datasets; it a
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-import streamlit as st
 
 from lib import profile
+from tests.conftest import app_pointed_at, demo_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["app.py"] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
@@ -26,16 +25,9 @@ PROBE_STUDENT = "S100300"   # a demo grade 3 student with two years of results a
 @pytest.fixture(scope="module")
 def demo_app(demo_db_file, tmp_path_factory):
     """One copy of the demo store shared by every page run here (warm caches keep the runs fast)."""
-    path = tmp_path_factory.mktemp("meeting_names") / "app.duckdb"
-    shutil.copy(demo_db_file, path)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PLC_LENS_DB", str(path))
-        mp.setenv("PLC_LENS_DEMO", "0")
-        st.cache_resource.clear()
-        st.cache_data.clear()
+    path = demo_copy(demo_db_file, tmp_path_factory.mktemp("meeting_names"))
+    with app_pointed_at(path):
         yield path
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import streamlit as st
 
 from lib import store, trends
 from tests import trends_fixtures as tf
+from tests.conftest import app_pointed_at, demo_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/4_School_trends.py"
@@ -19,16 +19,9 @@ PAGE = "pages/4_School_trends.py"
 @pytest.fixture(scope="module")
 def demo_app(demo_db_file, tmp_path_factory):
     """The app pointed at one copy of the demo store for this module (caches stay warm between tests)."""
-    path = tmp_path_factory.mktemp("trends_page") / "app.duckdb"
-    shutil.copy(demo_db_file, path)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PLC_LENS_DB", str(path))
-        mp.setenv("PLC_LENS_DEMO", "0")
-        st.cache_resource.clear()
-        st.cache_data.clear()
+    path = demo_copy(demo_db_file, tmp_path_factory.mktemp("trends_page"))
+    with app_pointed_at(path):
         yield path
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 def open_page(script: str = PAGE, **params):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 import streamlit as st
@@ -11,6 +10,7 @@ import streamlit as st
 from lib import standards_explorer as se
 from lib import store, trends
 from tests import trends_fixtures as tf
+from tests.conftest import app_pointed_at, demo_copy
 from tests.test_page_school_trends import STORES, metrics, open_page, sparse_db, table_text
 
 PAGE = "pages/5_Standards.py"
@@ -19,16 +19,9 @@ PAGE = "pages/5_Standards.py"
 @pytest.fixture(scope="module")
 def demo_app(demo_db_file, tmp_path_factory):
     """The app pointed at one copy of the demo store for this module (caches stay warm between tests)."""
-    path = tmp_path_factory.mktemp("standards_page") / "app.duckdb"
-    shutil.copy(demo_db_file, path)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PLC_LENS_DB", str(path))
-        mp.setenv("PLC_LENS_DEMO", "0")
-        st.cache_resource.clear()
-        st.cache_data.clear()
+    path = demo_copy(demo_db_file, tmp_path_factory.mktemp("standards_page"))
+    with app_pointed_at(path):
         yield path
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 def expected_summary(demo_db_file, codes: tuple[str, ...]):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-import streamlit as st
 
 from lib import privacy, profile
+from tests.conftest import app_pointed_at, demo_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/3_Student.py"
@@ -20,11 +19,8 @@ SID = "S100300"
 @pytest.fixture(scope="module")
 def demo_app(demo_db_file, tmp_path_factory):
     """The app pointed at one copy of the demo store for this module (caches stay warm between tests)."""
-    path = tmp_path_factory.mktemp("student_page") / "app.duckdb"
-    shutil.copy(demo_db_file, path)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PLC_LENS_DB", str(path))
-        mp.setenv("PLC_LENS_DEMO", "0")
+    path = demo_copy(demo_db_file, tmp_path_factory.mktemp("student_page"))
+    with app_pointed_at(path) as mp:
         # Training the early-warning model is the risk feature's job (and its tests'); here a stand-in
         # with the same shape keeps this page's tests fast.
         try:
@@ -33,11 +29,7 @@ def demo_app(demo_db_file, tmp_path_factory):
             mp.setattr(risk, "student_risk", fake_risk, raising=False)
         except ImportError:
             pass
-        st.cache_resource.clear()
-        st.cache_data.clear()
         yield path
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 
 from lib import meeting, privacy, store
+from tests.conftest import app_pointed_at, demo_copy
 from tests.test_meeting import demo_frames, pandas_roster, pandas_scores  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,16 +18,9 @@ PAGE = "pages/2_Team_meeting.py"
 @pytest.fixture(scope="module")
 def demo_app(demo_db_file, tmp_path_factory):
     """The app pointed at one copy of the demo store for this module (caches stay warm between tests)."""
-    path = tmp_path_factory.mktemp("team_page") / "app.duckdb"
-    shutil.copy(demo_db_file, path)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PLC_LENS_DB", str(path))
-        mp.setenv("PLC_LENS_DEMO", "0")
-        st.cache_resource.clear()
-        st.cache_data.clear()
+    path = demo_copy(demo_db_file, tmp_path_factory.mktemp("team_page"))
+    with app_pointed_at(path):
         yield path
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 def open_page(**params):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 
 from lib import store
 from tests import trends_fixtures as tf
+from tests.conftest import app_pointed_at
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["app.py"] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
@@ -26,14 +26,8 @@ def sparse_app(tmp_path_factory):
     con = store.connect(path)
     tf.imported_long_csv(con, tmp)
     con.close()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PLC_LENS_DB", str(path))
-        mp.setenv("PLC_LENS_DEMO", "0")
-        st.cache_resource.clear()
-        st.cache_data.clear()
+    with app_pointed_at(path):
         yield path
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 @pytest.mark.parametrize("script", PAGES)

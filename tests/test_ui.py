@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 
+from tests.conftest import app_pointed_at, demo_copy
 from tests.test_page_student import fake_risk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,20 +15,13 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def demo_app(demo_db_file, tmp_path_factory):
     """The app pointed at one copy of the demo store for this module."""
-    path = tmp_path_factory.mktemp("ui") / "app.duckdb"
-    shutil.copy(demo_db_file, path)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PLC_LENS_DB", str(path))
-        mp.setenv("PLC_LENS_DEMO", "0")
+    path = demo_copy(demo_db_file, tmp_path_factory.mktemp("ui"))
+    with app_pointed_at(path) as mp:
         # The student page shows risk; training the model is not what these tests are about.
         from lib import risk
 
         mp.setattr(risk, "student_risk", fake_risk, raising=False)
-        st.cache_resource.clear()
-        st.cache_data.clear()
         yield path
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 def app(**params):
