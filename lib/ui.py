@@ -374,6 +374,24 @@ def chart(page: Page, chart_obj, key: str | None = None) -> None:
     st.altair_chart(charts.styled(chart_obj, page.meeting), width="stretch", key=key)
 
 
+def chart_with_png(page: Page, chart_obj, name: str, key: str) -> None:
+    """A chart with a PNG download under it (the PNG is rendered only when clicked)."""
+    from lib import reports
+
+    chart(page, chart_obj, key=key)
+    st.download_button("PNG", data=lambda c=chart_obj: reports.chart_png(c, big=page.meeting),
+                       file_name=f"{name}.png", mime="image/png", key=f"{key}_png", on_click="ignore", icon="🖼️")
+
+
+def shown_dates(df: pd.DataFrame) -> pd.DataFrame:
+    """Dates as plain days (no 00:00:00) for display and download."""
+    out = df.copy()
+    for col in out.columns:
+        if str(out[col].dtype).startswith("datetime64"):
+            out[col] = out[col].dt.date
+    return out
+
+
 def table(page: Page, df: pd.DataFrame, percent_cols: tuple[str, ...] = (), key: str | None = None,
           **kwargs) -> None:
     """A table readable on a projector: large static HTML in meeting mode, a sortable grid otherwise.

@@ -43,22 +43,6 @@ st.caption(f"{where} · {', '.join(kinds)}. % proficient = students at or above 
            "with a score; students not assessed are counted separately.")
 
 
-def show_chart(chart, name: str, key: str) -> None:
-    """A chart with a PNG download under it (rendered only when clicked)."""
-    ui.chart(page, chart, key=key)
-    st.download_button("PNG", data=lambda c=chart: reports.chart_png(c, big=page.meeting), file_name=f"{name}.png",
-                       mime="image/png", key=f"{key}_png", on_click="ignore", icon="🖼️")
-
-
-def shown_dates(df):
-    """Dates as plain days (no 00:00:00) for display and download."""
-    out = df.copy()
-    for col in out.columns:
-        if str(out[col].dtype).startswith("datetime64"):
-            out[col] = out[col].dt.date
-    return out
-
-
 def pts(v) -> str:
     """A change in percentage points ("+12 pts")."""
     return "" if v is None or pd.isna(v) else f"{v * 100:+.0f} pts"
@@ -104,8 +88,8 @@ chart_cols = st.columns(min(len(subjects), 2) or 1)
 for i, subject in enumerate(subjects):
     with chart_cols[i % len(chart_cols)]:
         st.markdown(f"**{subject}: % proficient over time, by grade**")
-        show_chart(charts.trend_lines_chart(over[over["subject"] == subject], big=page.meeting),
-                   f"trend_{subject}", f"trends_chart_{i}")
+        ui.chart_with_png(page, charts.trend_lines_chart(over[over["subject"] == subject], big=page.meeting),
+                          f"trend_{subject}", f"trends_chart_{i}")
 
 tab_change, tab_growth, tab_heat, tab_sub, tab_drill, tab_summary = st.tabs(
     ["What changed", "Growth", "Grade × standard", "Subgroups", "Drill down", "Early warning & goals"])
@@ -124,9 +108,9 @@ with tab_change:
             "year_ago_pct": "Last year %", "change_year_over_year": "Change on last year"})
         t = t[["Subject", "Grade", "Kind", "Latest", "Assessed", "% proficient", "Previous this year", "Previous %",
                "Change in year", "Same one last year", "Last year %", "Change on last year"]]
-        ui.table(page, shown_dates(t), percent_cols=("% proficient", "Previous %", "Last year %", "Change in year",
+        ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Previous %", "Last year %", "Change in year",
                                         "Change on last year"), key="trends_changes_table")
-        ui.download_buttons(shown_dates(t), "trends_changes", key="trends_changes_dl")
+        ui.download_buttons(ui.shown_dates(t), "trends_changes", key="trends_changes_dl")
     st.markdown("**Meeting report for one assessment** (PDF: summary, by-standard chart, teacher comparison, "
                 "intervention and extension groups" + ("; names hidden" if page.meeting else "") + ")")
     recent = over.sort_values("administered_on", ascending=False)
@@ -152,8 +136,8 @@ with tab_change:
                                  "pct_proficient": "% proficient", "mean_score": "Average score"})
         t = t[["Date", "Assessment", "Subject", "Grade", "Kind", "Assessed", "Not assessed", "Proficient",
                "% proficient", "Average score"]]
-        ui.table(page, shown_dates(t), percent_cols=("% proficient", "Average score"), key="trends_over_table")
-        ui.download_buttons(shown_dates(t), "trends_over_time", key="trends_over_dl")
+        ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Average score"), key="trends_over_table")
+        ui.download_buttons(ui.shown_dates(t), "trends_over_time", key="trends_over_dl")
 
 # --- growth ------------------------------------------------------------------------------------
 with tab_growth:
@@ -175,16 +159,16 @@ with tab_growth:
         g["label"] = [f"{s} Gr {gr} · {fd:%b} → {td:%b %Y}" for s, gr, fd, td in
                       zip(g["subject"], g["grade_level"], pd.to_datetime(g["from_date"]),
                           pd.to_datetime(g["to_date"]))]
-        show_chart(charts.growth_dumbbell_chart(g, big=page.meeting), "growth", "trends_growth_chart")
+        ui.chart_with_png(page, charts.growth_dumbbell_chart(g, big=page.meeting), "growth", "trends_growth_chart")
         t = g.rename(columns={"subject": "Subject", "grade_level": "Grade", "from_title": "From", "to_title": "To",
                               "matched": "Students with both", "pct_from": "% proficient before",
                               "pct_to": "% proficient after", "mean_growth": "Mean change in score",
                               "became_proficient": "Became proficient", "fell_below": "Fell below"})
         t = t[["Subject", "Grade", "From", "To", "Students with both", "% proficient before", "% proficient after",
                "Mean change in score", "Became proficient", "Fell below"]]
-        ui.table(page, shown_dates(t), key="trends_growth_table",
+        ui.table(page, ui.shown_dates(t), key="trends_growth_table",
                  percent_cols=("% proficient before", "% proficient after", "Mean change in score"))
-        ui.download_buttons(shown_dates(t), "trends_growth", key="trends_growth_dl")
+        ui.download_buttons(ui.shown_dates(t), "trends_growth", key="trends_growth_dl")
 
 # --- grade x standard --------------------------------------------------------------------------
 with tab_heat:
@@ -198,8 +182,8 @@ with tab_heat:
     else:
         for i, subject in enumerate(dict.fromkeys(heat["subject"].dropna())):
             st.markdown(f"**{subject}**")
-            show_chart(charts.grade_standard_heatmap(heat[heat["subject"] == subject], big=page.meeting),
-                       f"grade_by_standard_{subject}", f"trends_heat_{i}")
+            ui.chart_with_png(page, charts.grade_standard_heatmap(heat[heat["subject"] == subject], big=page.meeting),
+                              f"grade_by_standard_{subject}", f"trends_heat_{i}")
         if heat["standard_code"].nunique() == 1:
             st.caption("Only one standard has results: the map has a single column.")
         lowest = heat.sort_values("pct_proficient").head(5)
@@ -214,8 +198,8 @@ with tab_heat:
         t = t[["Subject", "Grade", "Standard", "Skill", "Students", "Proficient", "% proficient", "Average score",
                "Last assessed"]]
         with st.expander("The map as a table"):
-            ui.table(page, shown_dates(t), percent_cols=("% proficient", "Average score"), key="trends_heat_table")
-        ui.download_buttons(shown_dates(t), "grade_by_standard", key="trends_heat_dl")
+            ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Average score"), key="trends_heat_table")
+        ui.download_buttons(ui.shown_dates(t), "grade_by_standard", key="trends_heat_dl")
 
 # --- subgroups ---------------------------------------------------------------------------------
 with tab_sub:
@@ -234,8 +218,8 @@ with tab_sub:
         for i, subject in enumerate(sub_subjects):
             with sc[i % len(sc)]:
                 st.markdown(f"**{subject}**")
-                show_chart(charts.subgroup_gap_chart(sub[sub["subject"] == subject], big=page.meeting),
-                           f"subgroups_{subject}", f"trends_sub_{i}")
+                ui.chart_with_png(page, charts.subgroup_gap_chart(sub[sub["subject"] == subject], big=page.meeting),
+                                  f"subgroups_{subject}", f"trends_sub_{i}")
         flags = trends.order_flags(sub["flag"])
         if flags:
             st.session_state.setdefault("trends_flag", flags[0])
@@ -248,8 +232,8 @@ with tab_sub:
                 part = sot[sot["subject"] == subject]
                 if part["pct_proficient"].notna().any():
                     st.markdown(f"**{subject}: % proficient over time**")
-                    show_chart(charts.subgroup_trend_chart(part, big=page.meeting),
-                               f"subgroup_trend_{subject}", f"trends_subtrend_{i}")
+                    ui.chart_with_png(page, charts.subgroup_trend_chart(part, big=page.meeting),
+                                      f"subgroup_trend_{subject}", f"trends_subtrend_{i}")
         t = sub.rename(columns={"subject": "Subject", "label": "Group", "students": "Students",
                                 "proficient": "Proficient", "pct_proficient": "% proficient",
                                 "rest_pct_proficient": "Other students %", "gap": "Gap",
@@ -257,9 +241,9 @@ with tab_sub:
         t = t[["Subject", "Group", "Students", "Proficient", "% proficient", "Other students %", "Gap",
                "Hidden (small group)"]]
         with st.expander("Subgroups as a table"):
-            ui.table(page, shown_dates(t), percent_cols=("% proficient", "Other students %", "Gap"),
+            ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Other students %", "Gap"),
                      key="trends_sub_table")
-        ui.download_buttons(shown_dates(t), "subgroups", key="trends_sub_dl")
+        ui.download_buttons(ui.shown_dates(t), "subgroups", key="trends_sub_dl")
 
 # --- drill down --------------------------------------------------------------------------------
 with tab_drill:
@@ -302,16 +286,16 @@ with tab_drill:
         if df.empty:
             st.info("No students at this level.")
             return
-        show_chart(charts.pct_bars_chart(df, label_col, big=page.meeting,
-                                         color_col="subject" if multi_subject else None), name, key)
+        ui.chart_with_png(page, charts.pct_bars_chart(df, label_col, big=page.meeting,
+                                                color_col="subject" if multi_subject else None), name, key)
         t = df.rename(columns={label_col: label_col.replace("_", " ").capitalize(), "subject": "Subject",
                                "assessed": "Assessed", "not_assessed": "Not assessed", "proficient": "Proficient",
                                "pct_proficient": "% proficient", "mean_score": "Average score"})
         t = t.drop(columns=[c for c in ("grade_rank", "teacher_id", "suppressed") if c in t])
         first = label_col.replace("_", " ").capitalize()
         t = t[[first] + [c for c in t.columns if c != first]]
-        ui.table(page, shown_dates(t), percent_cols=("% proficient", "Average score"), key=f"{key}_table")
-        ui.download_buttons(shown_dates(t), name, key=f"{key}_dl")
+        ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Average score"), key=f"{key}_table")
+        ui.download_buttons(ui.shown_dates(t), name, key=f"{key}_dl")
 
     if teacher_pick:
         students = ui.data(trends.drilldown, "student", **dict(g_scope, teacher=teacher_pick))
@@ -327,8 +311,8 @@ with tab_drill:
                                       "assessed": "Assessed"})
             t = t[["Student", "Subject", "Most recent assessment", "Date", "Score", "Cut", "Proficient", "Assessed"]]
             st.caption("Lowest first; students with no result in the year (not assessed) at the top.")
-            ui.table(page, shown_dates(t), percent_cols=("Score", "Cut"), key="trends_drill_students_table")
-            ui.download_buttons(shown_dates(t), "students", key="trends_drill_students_dl")
+            ui.table(page, ui.shown_dates(t), percent_cols=("Score", "Cut"), key="trends_drill_students_table")
+            ui.download_buttons(ui.shown_dates(t), "students", key="trends_drill_students_dl")
             if not page.meeting and hasattr(ui, "student_link"):
                 with st.expander("Open a student's profile"):
                     sids = students["student_id"].astype(str).tolist()

@@ -12,22 +12,6 @@ st.title("Standards")
 NO_CLASS = "(no class on roster)"
 
 
-def show_chart(chart, name: str, key: str) -> None:
-    """A chart with a PNG download under it (rendered only when clicked)."""
-    ui.chart(page, chart, key=key)
-    st.download_button("PNG", data=lambda c=chart: reports.chart_png(c, big=page.meeting), file_name=f"{name}.png",
-                       mime="image/png", key=f"{key}_png", on_click="ignore", icon="🖼️")
-
-
-def shown_dates(df):
-    """Dates as plain days (no 00:00:00) for display and download."""
-    out = df.copy()
-    for col in out.columns:
-        if str(out[col].dtype).startswith("datetime64"):
-            out[col] = out[col].dt.date
-    return out
-
-
 # --- find standards ----------------------------------------------------------------------------
 years = ui.data(trends.school_years)
 # Search and picker share a row; the year sits with the filters in the sidebar.
@@ -69,8 +53,8 @@ if not codes:
     t = found.rename(columns={"code": "Standard", "subject": "Subject", "grade_level": "Grade",
                               "description": "Skill", "assessments": "Assessments", "items": "Items",
                               "last_assessed": "Last assessed"})
-    ui.table(page, shown_dates(t), key="standards_found_table")
-    ui.download_buttons(shown_dates(t), "standards", key="standards_found_dl")
+    ui.table(page, ui.shown_dates(t), key="standards_found_table")
+    ui.download_buttons(ui.shown_dates(t), "standards", key="standards_found_dl")
     st.stop()
 
 year = None if st.session_state["standards_year"] == "All years" else st.session_state["standards_year"]
@@ -116,8 +100,8 @@ by_a = ui.data(se.by_assessment, codes, **scope)
 by_a_all = ui.data(se.by_assessment, codes, **dict(scope, date_from=None, date_to=None))
 if by_a_all["assessment_id"].nunique() > 1:
     st.markdown("**% proficient at each assessment over time (all years)**")
-    show_chart(charts.standard_time_chart(by_a_all, big=page.meeting), "standard_over_time",
-               "standards_time_chart")
+    ui.chart_with_png(page, charts.standard_time_chart(by_a_all, big=page.meeting), "standard_over_time",
+                      "standards_time_chart")
 else:
     st.info("Only one assessment has measured this so far: the trend appears after the next one.", icon="📈")
 
@@ -129,14 +113,14 @@ with tab_grade:
     bg = ui.data(se.by_grade, codes, **scope)
     bg = bg.assign(grade=["Grade " + str(g) for g in bg["grade_level"]])
     bg = bg.rename(columns={"students": "assessed"})
-    show_chart(charts.pct_bars_chart(bg, "grade", big=page.meeting, color_col="standard_code" if multi else None),
-               "standard_by_grade", "standards_grade_chart")
+    grade_chart = charts.pct_bars_chart(bg, "grade", big=page.meeting, color_col="standard_code" if multi else None)
+    ui.chart_with_png(page, grade_chart, "standard_by_grade", "standards_grade_chart")
     t = bg.rename(columns={"grade": "Grade", "standard_code": "Standard", "assessed": "Students",
                            "proficient": "Proficient", "pct_proficient": "% proficient",
                            "mean_score": "Average score"})[["Grade", "Standard", "Students", "Proficient",
                                                             "% proficient", "Average score"]]
-    ui.table(page, shown_dates(t), percent_cols=("% proficient", "Average score"), key="standards_grade_table")
-    ui.download_buttons(shown_dates(t), "standard_by_grade", key="standards_grade_dl")
+    ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Average score"), key="standards_grade_table")
+    ui.download_buttons(ui.shown_dates(t), "standard_by_grade", key="standards_grade_dl")
 
 with tab_teacher:
     bt = ui.data(se.by_teacher, codes, **scope)
@@ -148,15 +132,15 @@ with tab_teacher:
         labels = ui.teacher_labels(page, list(bt["teacher_id"].dropna().unique()))
         bt = bt.assign(teacher=[labels.get(t, t) if isinstance(t, str) else NO_CLASS for t in bt["teacher_id"]])
         bt = bt.rename(columns={"students": "assessed"})
-        show_chart(charts.pct_bars_chart(bt, "teacher", big=page.meeting,
-                                         color_col="standard_code" if multi else None),
-                   "standard_by_teacher", "standards_teacher_chart")
+        ui.chart_with_png(page, charts.pct_bars_chart(bt, "teacher", big=page.meeting,
+                                                color_col="standard_code" if multi else None),
+                          "standard_by_teacher", "standards_teacher_chart")
         t = bt.rename(columns={"teacher": "Class", "standard_code": "Standard", "assessed": "Students",
                                "proficient": "Proficient", "pct_proficient": "% proficient",
                                "mean_score": "Average score", "suppressed": "Hidden (small class)"})
         t = t[["Class", "Standard", "Students", "Proficient", "% proficient", "Average score", "Hidden (small class)"]]
-        ui.table(page, shown_dates(t), percent_cols=("% proficient", "Average score"), key="standards_teacher_table")
-        ui.download_buttons(shown_dates(t), "standard_by_teacher", key="standards_teacher_dl")
+        ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Average score"), key="standards_teacher_table")
+        ui.download_buttons(ui.shown_dates(t), "standard_by_teacher", key="standards_teacher_dl")
 
 with tab_assess:
     t = by_a.rename(columns={"administered_on": "Date", "title": "Assessment", "kind": "Kind",
@@ -165,8 +149,9 @@ with tab_assess:
                              "mean_score": "Average score", "cut": "Cut"})
     t = t[["Date", "Assessment", "Kind", "Grade", "Standard", "Items", "Students", "Proficient", "% proficient",
            "Average score", "Cut"]].sort_values(["Date", "Standard"], ascending=[False, True])
-    ui.table(page, shown_dates(t), percent_cols=("% proficient", "Average score", "Cut"), key="standards_assess_table")
-    ui.download_buttons(shown_dates(t), "standard_by_assessment", key="standards_assess_dl")
+    ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Average score", "Cut"),
+             key="standards_assess_table")
+    ui.download_buttons(ui.shown_dates(t), "standard_by_assessment", key="standards_assess_dl")
     aids = list(dict.fromkeys(by_a.sort_values("administered_on", ascending=False)["assessment_id"]))
     titles = dict(zip(by_a["assessment_id"], by_a["title"]))
     st.session_state.setdefault("standards_assessment", aids[0])
@@ -200,8 +185,8 @@ with tab_items:
         real = it[~it["synthetic"]]
         if len(real) and real["discrimination"].notna().any():
             shown = real.assign(item=[f"{a.split('-')[-1]}#{i}" for a, i in zip(real["assessment_id"], real["item"])])
-            show_chart(charts.item_map_chart(shown, se.TOO_HARD, se.TOO_EASY, big=page.meeting), "items",
-                       "standards_items_chart")
+            ui.chart_with_png(page, charts.item_map_chart(shown, se.TOO_HARD, se.TOO_EASY, big=page.meeting), "items",
+                              "standards_items_chart")
         t = it.rename(columns={"administered_on": "Date", "title": "Assessment", "item": "Item",
                                "standard_code": "Standard", "points_possible": "Points",
                                "correct_response": "Key", "students": "Students", "difficulty": "Difficulty",
@@ -209,8 +194,8 @@ with tab_items:
                                "top_wrong_share": "Chosen by", "flag": "Look at"})
         t = t[["Date", "Assessment", "Item", "Standard", "Points", "Key", "Students", "Difficulty", "Discrimination",
                "Most common wrong answer", "Chosen by", "Look at"]]
-        ui.table(page, shown_dates(t), percent_cols=("Difficulty", "Chosen by"), key="standards_items_table")
-        ui.download_buttons(shown_dates(t), "items", key="standards_items_dl")
+        ui.table(page, ui.shown_dates(t), percent_cols=("Difficulty", "Chosen by"), key="standards_items_table")
+        ui.download_buttons(ui.shown_dates(t), "items", key="standards_items_dl")
 
 with tab_students:
     st.caption("Students whose most recent result on the standard is below the cut, lowest first: who needs "
@@ -229,8 +214,8 @@ with tab_students:
         t = t[["Student", "Grade", "Class", "Standard", "Latest score", "Latest assessment", "Date", "Attempts",
                "Best score", "Times proficient"]]
         st.markdown(f"**{len(t)} not yet proficient**" + (f" ({t['Student'].nunique()} students)" if multi else ""))
-        ui.table(page, shown_dates(t), percent_cols=("Latest score", "Best score"), key="standards_students_table")
-        ui.download_buttons(shown_dates(t), "not_yet_proficient", key="standards_students_dl")
+        ui.table(page, ui.shown_dates(t), percent_cols=("Latest score", "Best score"), key="standards_students_table")
+        ui.download_buttons(ui.shown_dates(t), "not_yet_proficient", key="standards_students_dl")
         if not page.meeting and hasattr(ui, "student_link"):
             sids = not_prof["student_id"].astype(str).tolist()
             names = dict(zip(sids, t["Student"]))
