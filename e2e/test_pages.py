@@ -10,8 +10,10 @@ from e2e.conftest import (
     assert_no_exception,
     click_checkbox,
     open_page,
+    open_sidebar,
     rerun_wait,
     screenshot,
+    wait_idle,
 )
 
 PAGES = app_pages()
@@ -22,13 +24,21 @@ def _main(pg):
 
 
 def _choose_option(pg, selectbox, index: int) -> bool:
-    """Open a Streamlit selectbox and pick the option at `index`; False when it has too few options."""
-    selectbox.click()
+    """Open a Streamlit selectbox and pick the option at `index`; False when it has too few options.
+    A click that lands while a rerun redraws the widget does not open the list, so it is retried."""
     options = pg.locator('[role="listbox"] [role="option"]')
-    try:
-        options.first.wait_for(timeout=5000)
-    except Exception:
-        pg.keyboard.press("Escape")
+    for _attempt in range(3):
+        wait_idle(pg)
+        if selectbox.evaluate("e => !!e.closest('[data-testid=\"stSidebar\"]')"):
+            open_sidebar(pg)
+        target = selectbox.locator('[data-baseweb="select"]')
+        (target.first if target.count() else selectbox).click()
+        try:
+            options.first.wait_for(timeout=5000)
+            break
+        except Exception:
+            pg.keyboard.press("Escape")
+    else:
         return False
     n = options.count()
     if n <= index:
