@@ -556,9 +556,11 @@ def teacher_matrix(tv: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
         mark = {"notably higher": " ▲", "notably lower": " ▼"}.get(r["difference"], "")
         return f"{r['pct']:.0%} of {int(r['n'])}{mark}"
 
-    t = tv.assign(cell=tv.apply(cell, axis=1), Class=tv["teacher_id"].map(lambda t: labels.get(t, t)))
+    t = tv.assign(cell=tv.apply(cell, axis=1), _t=tv["teacher_id"].fillna(NO_TEACHER))
     codes = list(dict.fromkeys(tv["standard_code"]))
-    wide = t.pivot(index="Class", columns="standard_code", values="cell").reindex(columns=codes).reset_index()
+    # Pivot on the id: two teachers may share a display name in a district.
+    wide = t.pivot(index="_t", columns="standard_code", values="cell").reindex(columns=codes).reset_index()
+    wide.insert(0, "Class", wide.pop("_t").map(lambda x: labels.get(x, x)))
     wide.columns.name = None
     return wide.fillna("")
 

@@ -82,6 +82,14 @@ def teacher_aliases(teacher_ids: list[str], names: dict[str, str], show_name: di
     return out
 
 
+def unique_labels(labels: dict[str, str]) -> dict[str, str]:
+    """Make display names unique by adding the id to names two or more ids share (tables key on them)."""
+    seen: dict[str, int] = {}
+    for v in labels.values():
+        seen[v] = seen.get(v, 0) + 1
+    return {k: (f"{v} ({k})" if seen[v] > 1 else v) for k, v in labels.items()}
+
+
 def _letters(i: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA."""
     s = ""

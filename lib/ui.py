@@ -225,7 +225,8 @@ def teacher_labels(page: Page, teacher_ids: list[str], own: str | None = None) -
     t = query("teacher_names")
     names = dict(zip(t["teacher_id"], t["name"]))
     shown = dict(zip(t["teacher_id"], t["show_name"].astype(bool)))
-    return privacy.teacher_aliases(list(teacher_ids), names, shown, page.meeting, own)
+    labels = privacy.teacher_aliases(list(teacher_ids), names, shown, page.meeting, own)
+    return privacy.unique_labels(labels)
 
 
 # --- shared filters ----------------------------------------------------------------------------

@@ -218,6 +218,14 @@ def test_teacher_matrix_cells():
     assert m.loc["Teacher B", "X"].startswith("hidden")
 
 
+def test_teacher_matrix_keeps_teachers_who_share_a_name_apart():
+    """A district has two Ms Lees: the matrix keeps one row each (it used to fail to pivot)."""
+    tv = pd.DataFrame({"standard_code": ["X", "X"], "teacher_id": ["T1", "T2"], "n": [20, 10], "k": [10, 5],
+                       "pct": [0.5, 0.5], "suppressed": [False, False], "difference": [None, None]})
+    m = meeting.teacher_matrix(tv, {"T1": "Ms Lee", "T2": "Ms Lee"})
+    assert len(m) == 2 and list(m["X"]) == ["50% of 20", "50% of 10"]
+
+
 # --- grid and groups ---------------------------------------------------------------------------
 
 def test_student_scores_and_grid(tiny):

@@ -73,3 +73,13 @@ def test_suppress_small_blanks_but_keeps_rows():
     assert out["pct"].isna().tolist() == [True, False, False] and out["mean"].isna().tolist() == [True, False, False]
     assert list(out["n"]) == [4, 5, 30] and len(out) == 3
     assert privacy.MIN_GROUP_TEAM == 5 and privacy.MIN_GROUP_SUBGROUP == 10
+
+
+@pytest.mark.parametrize(("labels", "expected"), [
+    ({"t1": "Ms Lee", "t2": "Mr Ray"}, {"t1": "Ms Lee", "t2": "Mr Ray"}),
+    ({"t1": "Ms Lee", "t2": "Ms Lee", "t3": "Mr Ray"}, {"t1": "Ms Lee (t1)", "t2": "Ms Lee (t2)", "t3": "Mr Ray"}),
+    ({}, {}),
+])
+def test_unique_labels_adds_the_id_to_shared_names(labels, expected):
+    """Two teachers with the same name (common in a district) stay apart in tables keyed on the label."""
+    assert privacy.unique_labels(labels) == expected
