@@ -578,6 +578,8 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
 # Tables whose rows an import brings (undo removes them by import_id).
 FACT_TABLES = ("responses", "attendance")
 DIMENSION_TABLES = ("students", "teachers", "sections", "enrollments", "standards", "assessments", "items")
+# Also compared by tests that prove a rejected file changed nothing (scale results live in `scores`).
+SNAPSHOT_EXTRA = ("responses_replaced", "scores", "scores_replaced", "scale_assessments")
 
 _local = threading.local()
 
@@ -781,6 +783,7 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                 (SELECT count(*) FROM assessments),
                 (SELECT count(*) FROM items),
                 (SELECT count(*) FROM responses),
+                (SELECT count(*) FROM scores),
                 (SELECT count(*) FROM standards),
                 (SELECT count(*) FROM attendance),
                 (SELECT count(*) FROM imports WHERE status = 'loaded')"""
@@ -788,13 +791,13 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     finally:
         cur.close()
     keys = ["students", "teachers", "sections", "enrollments", "assessments", "items", "responses",
-            "standards", "attendance", "imports"]
+            "scale_scores", "standards", "attendance", "imports"]
     return dict(zip(keys, (int(v) for v in row)))
 
 
 def data_snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
     """Every stored data row (not the import log), for tests that prove nothing changed."""
     out = {}
-    for table in DIMENSION_TABLES + FACT_TABLES + ("responses_replaced",):
+    for table in DIMENSION_TABLES + FACT_TABLES + SNAPSHOT_EXTRA:
         out[table] = sorted(map(repr, fetch_df(con, f"SELECT * FROM {table}").itertuples(index=False)))
     return out

@@ -15,6 +15,6 @@ def snapshot(con) -> dict[str, list[str]]:
     cur = con.cursor()
     try:
         return {t: sorted(map(repr, cur.execute(f"SELECT * FROM {t}").fetchall()))
-                for t in store.DIMENSION_TABLES + store.FACT_TABLES + ("responses_replaced",)}
+                for t in store.DIMENSION_TABLES + store.FACT_TABLES + store.SNAPSHOT_EXTRA}
     finally:
         cur.close()
