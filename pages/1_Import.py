@@ -177,3 +177,103 @@ if demo.loaded_demo(page.con) is not None:
         ui.clear_caches()
         st.session_state["import_flash"] = ("success", "Demo data removed. Import your own files above.")
         st.rerun()
+
+# --- Scale-score levels (vendor formats): which vendor level words count as proficient -----------------
+# Shown only when a MAP, i-Ready, Star or Canvas assessment is stored; the logic is in lib/formats/scale.py.
+import pandas as pd  # noqa: E402
+
+from lib.formats import scale  # noqa: E402
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+scale_vendors = ui.data(scale.vendors_on_file)
+if scale_vendors:
+    st.divider()
+    unmapped = ui.data(scale.unmapped_levels)
+    # A vendor with level words nothing decides comes first: its tab is the one open.
+    scale_vendors = sorted(scale_vendors, key=lambda v: v not in set(unmapped["vendor"]))
+    levels_flash = st.session_state.pop("import_levels_flash", None)
+    with st.expander("Scale-score levels: what counts as proficient",
+                     expanded=bool(len(unmapped)) or levels_flash is not None):
+        if levels_flash:
+            st.success(levels_flash, icon=":material/check_circle:")
+        st.caption("NWEA MAP, i-Ready, Star and Canvas results are the vendor's level words, not points. Tick the "
+                   "words that count as proficient; when no word decides, the cuts under each table do. The team "
+                   "meeting, trends, goals and standards pages all use this.")
+        if len(unmapped):
+            listed = "; ".join(f"{scale.VENDOR_LABELS.get(r.vendor, r.vendor)} · {scale.SCOPE_LABELS[r.scope]}: "
+                               f"'{r.level}' ({_count(int(r.undecided), 'result')})" for r in unmapped.itertuples())
+            st.warning(f"**Level words nothing decides yet** (their results count in no % proficient): {listed}. "
+                       "They are at the bottom of the vendor's table, marked 'not decided yet': tick the ones that "
+                       "count as proficient and save; unticked ones are saved as not proficient.",
+                       icon=":material/help:")
+        show_all = st.toggle("Show every known level word and cut, not only those your files use",
+                             key="import_levels_all")
+        rules_before = ui.data(scale.rules)
+        rules_after = rules_before.copy()
+        levels_before, levels_after = [], []
+        for vendor, tab in zip(scale_vendors, st.tabs([scale.VENDOR_LABELS.get(v, v) for v in scale_vendors])):
+            with tab:
+                frame = ui.data(scale.level_editor_frame, vendor, show_all)
+                levels_before.append(frame)
+                levels_after.append(st.data_editor(
+                    frame, key=f"import_levels_editor_{vendor}", hide_index=True, width="stretch",
+                    # The note column only when a word is still undecided (else it is an empty column).
+                    column_order=("applies_to", "level", "results", "proficient")
+                    + (("note",) if (~frame["mapped"]).any() else ()),
+                    disabled=("applies_to", "level", "results", "note"),
+                    column_config={"applies_to": st.column_config.TextColumn("Result"),
+                                   "level": st.column_config.TextColumn("Level word", width="medium"),
+                                   "results": st.column_config.NumberColumn("Results on file", format="%d"),
+                                   "proficient": st.column_config.CheckboxColumn("Counts as proficient"),
+                                   "note": st.column_config.TextColumn("")}))
+                st.markdown("**When no level word decides**")
+                on_file = ui.data(scale.scopes_on_file, vendor)
+                for i, r in rules_before[rules_before["vendor"] == vendor].iterrows():
+                    fields = scale.rule_fields(vendor, r["scope"])
+                    if not fields or not (show_all or r["scope"] in on_file):
+                        continue
+                    cols = st.columns([2, 2, 2, 3], vertical_alignment="bottom")
+                    cols[0].markdown(scale.SCOPE_LABELS[r["scope"]])
+                    key = f"import_rule_{vendor}_{r['scope']}"
+                    if "percentile_cut" in fields:
+                        rules_after.at[i, "percentile_cut"] = cols[1].number_input(
+                            "Percentile at least", 0.0, 100.0, None if pd.isna(r["percentile_cut"])
+                            else float(r["percentile_cut"]), step=1.0, format="%.0f", key=f"{key}_pct",
+                            placeholder="no cut", help="Proficient when the national percentile is at least this")
+                    if "score_cut" in fields:
+                        rules_after.at[i, "score_cut"] = cols[2].number_input(
+                            "Scale score at least", 0.0, None, None if pd.isna(r["score_cut"])
+                            else float(r["score_cut"]), step=1.0, format="%.0f", key=f"{key}_score",
+                            placeholder="no cut", help="Else proficient when the scale score is at least this")
+                    if "prefer_projected" in fields:
+                        rules_after.at[i, "prefer_projected"] = cols[3].toggle(
+                            "Projected level decides first", bool(r["prefer_projected"]), key=f"{key}_projected",
+                            help="Use the export's projected state-test level (for example Level 3, Met) "
+                                 "before the level word, when the file has one")
+                    if "overall_share" in fields:
+                        share = cols[1].number_input(
+                            "Outcomes at mastery for proficient overall (%)", 0.0, 100.0,
+                            80.0 if pd.isna(r["overall_share"]) else float(r["overall_share"]) * 100,
+                            step=5.0, format="%.0f", key=f"{key}_share")
+                        rules_after.at[i, "overall_share"] = None if share is None else share / 100
+        if st.button("Save what counts as proficient", type="primary", key="import_levels_save"):
+            done = scale.save_mapping(page.con, pd.concat(levels_before), pd.concat(levels_after),
+                                      rules_before, rules_after)
+            ui.clear_caches()
+            for vendor in scale_vendors:
+                st.session_state.pop(f"import_levels_editor_{vendor}", None)
+            parts = [f"{_count(done[k], w)} {how}" for k, w, how in (
+                ("now_proficient", "result", "now proficient"), ("no_longer", "result", "no longer proficient"),
+                ("now_not_proficient", "undecided result", "now not proficient"),
+                ("now_undecided", "result", "now undecided")) if done[k]]
+            saved = [_count(done[k], w) for k, w in (("words", "level word"), ("rules", "cut setting")) if done[k]]
+            st.session_state["import_levels_flash"] = (
+                f"Saved {' and '.join(saved) or 'nothing (no change)'}. "
+                + (f"Results of {_count(done['students'], 'student')} changed: " + ", ".join(parts)
+                   + f" (proficient results on file: {done['proficient_before']:,} → {done['proficient_after']:,})."
+                   if done["results"] else "No stored result changed."))
+            st.rerun()

@@ -174,3 +174,158 @@ def test_views_stay_fast_with_a_district_of_scale_results(con):
     elapsed = time.perf_counter() - t
     assert o["n"].iat[0] == len([g for g in grade if g == "3"]) and s["n"].iat[0] == 4 * o["n"].iat[0]
     assert elapsed < 2.0
+
+
+# --- the on-screen editor of the mapping (Import page) ----------------------------------------------
+
+IREADY_HEAD = ("Last Name,First Name,Student ID,Student Grade,Academic Year,School,Completion Date,"
+               "Overall Scale Score,Overall Placement,Overall Relative Placement,Percentile,"
+               "Number and Operations Scale Score,Number and Operations Placement,"
+               "Number and Operations Relative Placement\n")
+# (student, overall placement, overall relative placement, domain placement, domain relative placement)
+IREADY_ROWS = [("S1", "Early 3", "Early On Grade Level", "Early 3", "Early On Grade Level"),
+               ("S2", "Mid 3", "Mid or Above Grade Level", "Mid 3", "Mid or Above Grade Level"),
+               ("S3", "Grade 2", "1 Grade Level Below", "Early 3", "Early On Grade Level"),
+               ("S4", "Mid 3", "Mid or Above Grade Level", "Grade 2", "1 Grade Level Below"),
+               ("S5", "Grade 1", "2 Grade Levels Below", "Grade 1", "2 Grade Levels Below")]
+
+
+def iready_file(rows=IREADY_ROWS) -> str:
+    """A small i-Ready diagnostic file: one grade-3 Math test with an overall and a domain placement."""
+    return IREADY_HEAD + "".join(f"L{s},F{s},{s},3,2026-2027,Oak,9/10/2026,450,{op},{orel},50,440,{dp},{drel}\n"
+                                 for s, op, orel, dp, drel in rows)
+
+
+@pytest.fixture
+def iready_con(con):
+    """Five grade-3 students with i-Ready Math placements (overall and Number and Operations)."""
+    load(con, ("diagnostic_results_math.csv", iready_file()))
+    return con
+
+
+def edit(frame: pd.DataFrame, scope: str, level: str, proficient: bool) -> pd.DataFrame:
+    """The editor's table with one box changed (the row must be there)."""
+    after = frame.copy()
+    hit = (after["scope"] == scope) & (after["level"] == level)
+    assert hit.sum() == 1, (scope, level)
+    after.loc[hit, "proficient"] = proficient
+    return after
+
+
+def flipped_by_pandas(before: pd.DataFrame, after: pd.DataFrame) -> set[tuple[str, str]]:
+    """(student, result) pairs whose proficient value differs between two scale_results reads."""
+    m = before.merge(after, on=["student_id", "standard_code"], suffixes=("_was", "_now"))
+    assert len(m) == len(before) == len(after)
+    word = {True: "yes", False: "no"}
+    diff = m["proficient_was"].map(word).fillna("undecided") != m["proficient_now"].map(word).fillna("undecided")
+    return set(zip(m.loc[diff, "student_id"], m.loc[diff, "standard_code"]))
+
+
+NBT = "i-Ready Math: Number and Operations"
+
+
+@pytest.mark.parametrize("scope,level,proficient,expected", [
+    ("overall", "Mid or Above Grade Level", False, {("S2", "Overall"), ("S4", "Overall")}),
+    ("overall", "1 Grade Level Below", True, {("S3", "Overall")}),
+    ("standard", "Early On Grade Level", False, {("S1", NBT), ("S3", NBT)}),
+    ("standard", "1 Grade Level Below", True, {("S4", NBT)}),
+    ("overall", "On Grade Level", False, set()),  # a known word no file uses: saved, nobody changes
+])
+def test_level_edit_changes_exactly_the_expected_results(iready_con, scope, level, proficient, expected):
+    con = iready_con
+    aid = assessments(con)["assessment_id"].iat[0]
+    frame = scale.level_editor_frame(con, "iready", everything=True)
+    rules = scale.rules(con)
+    before = scale.scale_results(con, aid)
+    done = scale.save_mapping(con, frame, edit(frame, scope, level, proficient), rules, rules)
+    after = scale.scale_results(con, aid)
+    assert flipped_by_pandas(before, after) == expected
+    assert (done["words"], done["rules"], done["results"]) == (1, 0, len(expected))
+    assert done["students"] == len({s for s, _ in expected})
+    assert (done["now_proficient"], done["no_longer"]) == ((len(expected), 0) if proficient else (0, len(expected)))
+    assert done["proficient_after"] - done["proficient_before"] == (1 if proficient else -1) * len(expected)
+    assert done["proficient_after"] == int(after["proficient"].sum()) == scale.proficient_count(con)
+    m = scale.level_mapping(con)
+    assert m[(m["vendor"] == "iready") & (m["scope"] == scope) & (m["level"] == level)]["proficient"].tolist() == \
+        [proficient]
+
+
+def test_editor_shows_the_words_on_file_with_their_counts(iready_con):
+    f = scale.level_editor_frame(iready_con, "iready")
+    assert f[["scope", "level", "results", "proficient", "mapped"]].values.tolist() == [
+        ["overall", "2 Grade Levels Below", 1, False, True], ["overall", "1 Grade Level Below", 1, False, True],
+        ["overall", "Early On Grade Level", 1, True, True], ["overall", "Mid or Above Grade Level", 2, True, True],
+        ["standard", "2 Grade Levels Below", 1, False, True], ["standard", "1 Grade Level Below", 1, False, True],
+        ["standard", "Early On Grade Level", 2, True, True], ["standard", "Mid or Above Grade Level", 1, True, True]]
+    assert set(f["applies_to"]) == {"Whole test", "Domain, goal area or standard"}
+    everything = scale.level_editor_frame(iready_con, "iready", everything=True)
+    assert len(everything) > len(f) and "Tested Out" in set(everything["level"])
+    assert scale.vendors_on_file(iready_con) == ["iready"]
+    assert scale.scopes_on_file(iready_con, "iready") == ["overall", "standard"]
+    assert scale.scopes_on_file(iready_con, "star") == []
+
+
+def test_nothing_edited_saves_nothing(iready_con):
+    con = iready_con
+    frame, rules = scale.level_editor_frame(con, "iready"), scale.rules(con)
+    version = store.data_version(con)
+    done = scale.save_mapping(con, frame, frame.copy(), rules, rules.copy())
+    assert (done["words"], done["rules"], done["results"]) == (0, 0, 0)
+    assert store.data_version(con) == version
+
+
+def test_an_undecided_word_is_listed_and_saved_as_shown(con):
+    load(con, ("map.csv", map_file([("S1", 205, 60, "Avg", "Sometimes"), ("S2", 190, 35, "Avg", "Sometimes"),
+                                    ("S3", 199, 50, "Lo", "Hi")])))
+    f = scale.level_editor_frame(con, "nwea_map")
+    new = f[~f["mapped"]]
+    assert new[["scope", "level", "results", "proficient", "note"]].values.tolist() == [
+        ["standard", "Sometimes", 2, False, "not decided yet"]]
+    rules = scale.rules(con)
+    done = scale.save_mapping(con, f, f.copy(), rules, rules)  # untouched: recorded as not proficient
+    assert (done["words"], done["results"], done["students"], done["now_not_proficient"]) == (1, 2, 2, 2)
+    assert (done["now_proficient"], done["no_longer"]) == (0, 0)
+    assert scale.unmapped_levels(con).empty
+    f2 = scale.level_editor_frame(con, "nwea_map")
+    assert f2[f2["level"] == "Sometimes"][["mapped", "proficient"]].values.tolist() == [[True, False]]
+    done = scale.save_mapping(con, f2, edit(f2, "standard", "Sometimes", True), rules, rules)
+    assert (done["results"], done["now_proficient"]) == (2, 2)
+
+
+def test_rule_edits_percentile_cut_and_a_blank_cut(mapped):
+    con = mapped  # MAP overall: percentiles 60, 35, 50 with a cut of 50
+    aid = assessments(con)["assessment_id"].iat[0]
+    levels, rules = scale.level_editor_frame(con, "nwea_map"), scale.rules(con)
+    overall = (rules["vendor"] == "nwea_map") & (rules["scope"] == "overall")
+    lower = rules.copy()
+    lower.loc[overall, "percentile_cut"] = 35.0
+    done = scale.save_mapping(con, levels, levels, rules, lower)
+    assert (done["rules"], done["results"], done["now_proficient"]) == (1, 1, 1)
+    assert meeting.headline(con, aid)["proficient"] == 3
+    cleared = lower.copy()
+    cleared.loc[overall, "percentile_cut"] = None
+    done = scale.save_mapping(con, levels, levels, lower, cleared)
+    # No cut and no overall MAP level word: nothing decides the three tests any more.
+    assert (done["results"], done["no_longer"], done["now_undecided"]) == (3, 3, 0)  # all three were proficient
+    assert pd.isna(scale.rules(con).loc[overall, "percentile_cut"].iat[0])
+    assert meeting.headline(con, aid)["assessed"] == 0
+    assert set(scale.unmapped_levels(con)["scope"]) == {"overall"}
+
+
+def test_a_blank_overall_share_is_the_default_not_a_change(con):
+    rules = scale.rules(con)
+    shown = rules.copy()
+    shown["overall_share"] = shown["overall_share"].fillna(scale.DEFAULT_OVERALL_SHARE)
+    assert scale.apply_rule_edits(con, rules, shown) == 0
+    shown.loc[shown["vendor"] == "canvas", "overall_share"] = 0.5
+    assert scale.apply_rule_edits(con, rules, shown) == 1
+    assert scale.rules(con).set_index("vendor").at["canvas", "overall_share"] == 0.5
+
+
+@pytest.mark.parametrize("vendor,scope,fields", [
+    ("nwea_map", "overall", ("percentile_cut", "score_cut", "prefer_projected")),
+    ("star", "overall", ("percentile_cut", "score_cut")), ("star", "standard", ("percentile_cut", "score_cut")),
+    ("canvas", "overall", ("overall_share",)), ("canvas", "standard", ()),
+])
+def test_rule_fields(vendor, scope, fields):
+    assert scale.rule_fields(vendor, scope) == fields

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
+
+from lib import meeting, store
+from lib.formats import scale
 from tests.conftest import app_test
 
 GOOD = ("Student ID,Student Name,Assessment,Item,Standard,Points Earned,Points Possible\n"
@@ -63,3 +69,68 @@ def test_remove_demo(app_demo_db):
     at.button(key="import_remove_demo").click().run()
     assert not at.exception
     assert "Demo data removed" in at.success[0].value
+
+
+# --- scale-score levels: what counts as proficient ---------------------------------------------------
+
+STAR = (Path(__file__).parent / "fixtures" / "formats" / "star_enterprise_report.csv").read_text()
+LEVELS = "Scale-score levels: what counts as proficient"
+
+
+def star_headline(path) -> tuple[dict, pd.DataFrame]:
+    """The team-meeting headline of the one stored Star test and the Star overall mapping, read from the file."""
+    c = store.connect(path)
+    try:
+        aid = store.fetch_value(c, "SELECT assessment_id FROM scale_assessments WHERE vendor = 'star'")
+        m = scale.level_mapping(c)
+        return meeting.headline(c, aid), m[(m["vendor"] == "star") & (m["scope"] == "overall")]
+    finally:
+        c.close()
+
+
+def test_level_editor_changes_what_counts_as_proficient(app_db):
+    """Import a Star file, tick 'On Watch' as proficient, save: the mapping and the team-meeting number change."""
+    at = app_test("pages/1_Import.py").run()
+    assert LEVELS not in [e.label for e in at.expander]  # no vendor data: no section
+    at = upload(at, "star.csv", STAR.encode())
+    at.button(key="import_confirm").click().run()
+    assert not at.exception
+    assert LEVELS in [e.label for e in at.expander]
+    head, _ = star_headline(app_db)
+    assert (head["assessed"], head["proficient"]) == (3, 1)
+    shown = at.data_editor(key="import_levels_editor_star").value
+    assert shown["level"].tolist() == ["Urgent Intervention", "On Watch", "At/Above Benchmark"]
+    assert shown["proficient"].tolist() == [False, False, True]
+    row = shown["level"].tolist().index("On Watch")
+    at.session_state["import_levels_editor_star"] = {"edited_rows": {row: {"proficient": True}},
+                                                     "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="import_levels_save").click().run()
+    assert not at.exception
+    text = " ".join(s.value for s in at.success)
+    assert "Saved 1 level word. Results of 1 student changed: 1 result now proficient (" in text
+    assert "1 → 2" in text
+    head, mapping = star_headline(app_db)
+    assert (head["assessed"], head["proficient"]) == (3, 2)
+    assert mapping.set_index("level").at["On Watch", "proficient"]
+    assert at.data_editor(key="import_levels_editor_star").value["proficient"].tolist() == [False, True, True]
+
+
+def test_undecided_level_words_are_listed_and_mapped_on_save(app_db):
+    """A benchmark category nothing decides (no percentile either) is named in a warning, decided by saving."""
+    odd = STAR.replace("402,30,Fall,On Watch", "402,,Fall,Watch List")
+    assert odd != STAR
+    at = app_test("pages/1_Import.py").run()
+    at = upload(at, "star.csv", odd.encode())
+    at.button(key="import_confirm").click().run()
+    assert "'Watch List' (1 result)" in " ".join(w.value for w in at.warning)
+    shown = at.data_editor(key="import_levels_editor_star").value
+    assert shown.set_index("level").at["Watch List", "note"] == "not decided yet"
+    head, _ = star_headline(app_db)
+    assert (head["assessed"], head["proficient"]) == (2, 1)  # the undecided result counts nowhere
+    at.button(key="import_levels_save").click().run()
+    assert not at.exception and not at.warning
+    assert "1 undecided result now not proficient" in at.success[-1].value
+    head, mapping = star_headline(app_db)
+    assert (head["assessed"], head["proficient"]) == (3, 1)
+    assert not mapping.set_index("level").at["Watch List", "proficient"]

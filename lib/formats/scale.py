@@ -349,3 +349,185 @@ def scale_results(con: duckdb.DuckDBPyConnection, aid: str, school: str | None =
 def level_counts(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> pd.DataFrame:
     """Students per vendor level, overall and per standard, lowest level first (what a page shows)."""
     return queries.run(con, "scale_level_counts", aid=aid, school=school, overall=OVERALL)
+
+
+# --- the on-screen editor of the mapping (Import page) --------------------------------------------
+
+SCOPE_LABELS = {"overall": "Whole test", "standard": "Domain, goal area or standard",
+                "projected": "Projected state-test level"}
+RULE_FIELDS = ("percentile_cut", "score_cut", "prefer_projected", "overall_share")
+
+queries.define(
+    "scale_vendors_on_file",
+    "SELECT DISTINCT vendor FROM scale_assessments ORDER BY vendor",
+)
+# The editor's rows for one vendor: every mapped word used by stored results (all of them with
+# $everything), then the words nothing decides yet (as scale_unmapped_levels), with their result counts.
+queries.define(
+    "scale_level_editor",
+    """WITH v AS (SELECT CASE WHEN standard_code IS NULL THEN 'overall' ELSE 'standard' END AS scope,
+                         vendor_level, projected_level, proficient
+                  FROM v_scale_scores WHERE vendor = $vendor),
+       used AS (SELECT scope, lower(trim(vendor_level)) AS level, min(trim(vendor_level)) AS label,
+                       count(*) AS results, count(*) FILTER (WHERE proficient IS NULL) AS undecided
+                FROM v WHERE vendor_level IS NOT NULL GROUP BY ALL
+                UNION ALL
+                SELECT 'projected', lower(trim(projected_level)), min(trim(projected_level)), count(*), 0
+                FROM v WHERE projected_level IS NOT NULL GROUP BY ALL),
+       m AS (SELECT * FROM scale_levels WHERE vendor = $vendor)
+       SELECT $vendor AS vendor, m.scope, coalesce(m.label, m.level) AS level,
+              coalesce(u.results, 0) AS results, m.proficient, m.rank, TRUE AS mapped
+       FROM m LEFT JOIN used u ON u.scope = m.scope AND u.level = m.level
+       WHERE $everything OR u.results > 0
+       UNION ALL
+       SELECT $vendor, u.scope, u.label, u.results, FALSE, NULL, FALSE
+       FROM used u WHERE u.undecided > 0
+         AND NOT EXISTS (SELECT 1 FROM m WHERE m.scope = u.scope AND m.level = u.level)
+       ORDER BY CASE scope WHEN 'overall' THEN 1 WHEN 'standard' THEN 2 ELSE 3 END,
+                mapped DESC, rank NULLS LAST, level""",
+)
+queries.define(
+    "scale_scopes_on_file",
+    """SELECT DISTINCT CASE WHEN standard_code IS NULL THEN 'overall' ELSE 'standard' END AS scope
+       FROM scores WHERE vendor = $vendor ORDER BY scope""",
+)
+queries.define(
+    "scale_proficient_count",
+    "SELECT count(*) FILTER (WHERE proficient) AS proficient FROM v_scale_scores",
+)
+queries.define(
+    "scale_proficiency_state",
+    """SELECT hash(assessment_id, student_id, coalesce(standard_code, '')) AS result_key,
+              hash(student_id) AS student_key, coalesce(CAST(proficient AS TINYINT), -1) AS state
+       FROM v_scale_scores ORDER BY result_key""",
+)
+
+
+def vendors_on_file(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The vendors with at least one stored scale-score assessment (whose mapping matters here)."""
+    return queries.run(con, "scale_vendors_on_file")["vendor"].tolist()
+
+
+def scopes_on_file(con: duckdb.DuckDBPyConnection, vendor: str) -> list[str]:
+    """Which of 'overall' (whole tests) and 'standard' (domains, goals, standards) a vendor's stored results have."""
+    return queries.run(con, "scale_scopes_on_file", vendor=vendor)["scope"].tolist()
+
+
+def level_editor_frame(con: duckdb.DuckDBPyConnection, vendor: str, everything: bool = False) -> pd.DataFrame:
+    """One vendor's level words for the editor: mapped words on file (or all), then words nothing decides.
+
+    Columns: vendor, scope, applies_to, level, results (stored results with the word), proficient,
+    rank, mapped (False: nothing decides it yet; saving the editor records it as shown), note.
+    """
+    df = queries.run(con, "scale_level_editor", vendor=vendor, everything=bool(everything))
+    df.insert(2, "applies_to", df["scope"].map(SCOPE_LABELS))
+    df["proficient"] = df["proficient"].astype(bool)
+    df["results"] = df["results"].astype("int64")
+    df["note"] = ["" if m else "not decided yet" for m in df["mapped"]]
+    return df
+
+
+def rule_fields(vendor: str, scope: str) -> tuple[str, ...]:
+    """The fall-back settings that can decide a vendor's results in a scope (the editor shows only these)."""
+    if vendor == "canvas":
+        # Canvas outcome results carry their own mastery decision; only the overall share is a choice.
+        return ("overall_share",) if scope == "overall" else ()
+    fields = ("percentile_cut", "score_cut")
+    if scope == "overall" and vendor in ("nwea_map", "iready"):
+        fields += ("prefer_projected",)  # their exports can carry a projected state-test level
+    return fields
+
+
+def proficient_count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many stored scale-score results (tests and domains) count as proficient under the mapping now."""
+    return int(queries.scalar(con, "scale_proficient_count") or 0)
+
+
+def apply_level_edits(con: duckdb.DuckDBPyConnection, before: pd.DataFrame, after: pd.DataFrame) -> int:
+    """Save the editor's rows whose 'proficient' changed, and every unmapped word as shown; returns words saved."""
+    saved = 0
+    old = before.drop_duplicates(["vendor", "scope", "level"]).set_index(["vendor", "scope", "level"])["proficient"]
+    for row in after.itertuples(index=False):
+        key = (row.vendor, row.scope, row.level)
+        was = old.get(key)
+        if bool(row.mapped) and was is not None and bool(was) == bool(row.proficient):
+            continue
+        rank = None if pd.isna(row.rank) else int(row.rank)
+        set_level(con, row.vendor, row.scope, row.level, bool(row.proficient), rank=rank)
+        saved += 1
+    return saved
+
+
+def _same(a, b) -> bool:
+    na, nb = a is None or pd.isna(a), b is None or pd.isna(b)
+    return (na and nb) or (not na and not nb and a == b)
+
+
+def _same_rule(field: str, was, now) -> bool:
+    if field == "overall_share":  # blank means the default share: showing the default is not a change
+        was, now = (DEFAULT_OVERALL_SHARE if _same(x, None) else x for x in (was, now))
+    return _same(was, now)
+
+
+def apply_rule_edits(con: duckdb.DuckDBPyConnection, before: pd.DataFrame, after: pd.DataFrame) -> int:
+    """Save the rule values (per vendor and scope) that changed, a blank one as 'no cut'; returns values saved."""
+    old = before.set_index(["vendor", "scope"])
+    saved = 0
+    for row in after.to_dict("records"):
+        key = (row["vendor"], row["scope"])
+        changed = {f: row[f] for f in RULE_FIELDS if f in row
+                   and not _same_rule(f, old.at[key, f] if key in old.index else None, row[f])}
+        if not changed:
+            continue
+        values = {f: v for f, v in changed.items() if v is not None and not pd.isna(v)}
+        cleared = [f for f in changed if f not in values]
+        if values:
+            set_rule(con, row["vendor"], row["scope"], **{f: (bool(v) if f == "prefer_projected" else float(v))
+                                                          for f, v in values.items()})
+        if cleared:
+            with store.transaction(con):
+                for f in cleared:  # f is one of RULE_FIELDS, never user text
+                    con.execute(f"UPDATE scale_rules SET {f} = NULL WHERE vendor = ? AND scope = ?", list(key))
+                store.bump_data_version(con)
+        saved += len(changed)
+    return saved
+
+
+def _state(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    # Integers only (hashed keys; state 1 proficient, 0 not, -1 undecided), sorted by key: a district's
+    # million results snapshot and compare in about a second.
+    return queries.run(con, "scale_proficiency_state").set_index("result_key")
+
+
+def save_mapping(con: duckdb.DuckDBPyConnection, levels_before: pd.DataFrame, levels_after: pd.DataFrame,
+                 rules_before: pd.DataFrame, rules_after: pd.DataFrame) -> dict:
+    """Apply the editor's level and rule edits; say how many stored results and students changed proficiency.
+
+    Returns words, rules (values saved), results, students (whose results changed), now_proficient,
+    no_longer (results that became / stopped being proficient), now_not_proficient (undecided before),
+    now_undecided (not proficient before), proficient_before and proficient_after (all results).
+    """
+    before = _state(con)
+    words = apply_level_edits(con, levels_before, levels_after)
+    rules_saved = apply_rule_edits(con, rules_before, rules_after)
+    count_before = int((before["state"] == 1).sum())
+    out = {"words": words, "rules": rules_saved, "results": 0, "students": 0, "now_proficient": 0,
+           "no_longer": 0, "now_not_proficient": 0, "now_undecided": 0, "proficient_before": count_before,
+           "proficient_after": count_before}
+    if not words and not rules_saved:
+        return out
+    after = _state(con)
+    if before.index.equals(after.index):  # the usual case: a mapping edit adds or removes no result
+        was, now, students = before["state"], after["state"], before["student_key"]
+    else:
+        both = before.join(after, how="outer", suffixes=("_was", ""))
+        was, now = both["state_was"].fillna(-1), both["state"].fillna(-1)
+        students = both["student_key"].fillna(both["student_key_was"])
+    # Undecided (NULL: in no % proficient) to not proficient is a change too: the result now counts.
+    changed = was != now
+    out.update(results=int(changed.sum()), students=int(students[changed].nunique()),
+               now_proficient=int((changed & (now == 1)).sum()), no_longer=int((changed & (was == 1)).sum()),
+               now_not_proficient=int(((was == -1) & (now == 0)).sum()),
+               now_undecided=int(((was == 0) & (now == -1)).sum()),
+               proficient_after=int((after["state"] == 1).sum()))
+    return out
