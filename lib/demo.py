@@ -450,4 +450,4 @@ def ensure_demo(con: duckdb.DuckDBPyConnection, config: DemoConfig | None = None
         return True
     return False
 
-from lib import goals, interventions  # noqa: E402,F401  (register demo goals and interventions)
+from lib import goals, interventions, risk  # noqa: E402,F401  (register demo goals and interventions; migrations)

@@ -238,13 +238,17 @@ queries.define(
 
 queries.define(
     "risk_inputs",
-    # A fingerprint of everything the score reads (two identical copies share one trained model).
-    """SELECT (SELECT sum(hash(t)) FROM responses t) AS responses, (SELECT sum(hash(t)) FROM items t) AS items,
-              (SELECT sum(hash(t)) FROM assessments t) AS assessments,
+    # A fingerprint of everything the score reads (two identical copies share one trained model). Rows
+    # are hashed whole except the ten million responses, whose sum and count plus the import log (every
+    # write to them is an import or its undo) stay cheap at district size.
+    """SELECT (SELECT coalesce(string_agg(import_id || ':' || status, ',' ORDER BY import_id), '') FROM imports)
+                  AS imports,
+              (SELECT count(*) FROM responses) AS n_responses, (SELECT sum(points_earned) FROM responses) AS earned,
+              (SELECT sum(hash(t)) FROM items t) AS items, (SELECT sum(hash(t)) FROM assessments t) AS assessments,
               (SELECT sum(hash(t)) FROM attendance t) AS attendance,
               (SELECT sum(hash(t)) FROM students t) AS students, (SELECT sum(hash(t)) FROM sections t) AS sections,
               (SELECT sum(hash(t)) FROM enrollments t) AS enrollments, (SELECT sum(hash(t)) FROM scores t) AS scores,
-              (SELECT count(*) FROM responses) AS n_responses""",
+              (SELECT sum(hash(t)) FROM scale_levels t) AS levels, (SELECT sum(hash(t)) FROM scale_rules t) AS rules""",
 )
 
 queries.define(
@@ -419,7 +423,8 @@ def _candidates() -> dict:
 def _group_splits(groups, n: int = 5) -> list:
     from sklearn.model_selection import GroupKFold
 
-    groups = np.asarray(groups)
+    # Integer codes: GroupKFold's isin over an object array of ids took 20 s per split at 90,000 rows.
+    groups = pd.factorize(np.asarray(groups))[0]
     n = max(2, min(n, len(np.unique(groups))))
     return list(GroupKFold(n_splits=n, shuffle=True, random_state=0).split(np.zeros(len(groups)), groups=groups))
 
@@ -597,16 +602,115 @@ def filter_predictions(predictions: pd.DataFrame, school: str | None = None, gra
     return out
 
 
+def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    return "|".join(str(v) for v in queries.run(con, "risk_inputs").iloc[0].tolist())
+
+
 def cached_build(con: duckdb.DuckDBPyConnection, as_of: str | None = None, outcome: str = "summative") -> RiskResult:
-    """`build`, remembered by a fingerprint of its inputs (a profile or a saved note should not retrain)."""
+    """`build`, remembered in memory and in the database by a fingerprint of its inputs.
+
+    Training takes seconds for a school and about half a minute for a district, so a result is kept
+    in the store (table risk_results) and a freshly started app reads it instead of retraining.
+    """
     # Keyed on what the score reads, not the data version: saving an intervention must not retrain.
-    fingerprint = tuple(str(v) for v in queries.run(con, "risk_inputs").iloc[0].tolist())
-    key = (fingerprint, str(as_of) if as_of else None, outcome)
-    if key not in _CACHE:
-        if len(_CACHE) >= 4:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = build(con, as_of, outcome)
-    return _CACHE[key]
+    key = (_fingerprint(con), str(as_of) if as_of else "", outcome)
+    if key in _CACHE:
+        return _CACHE[key]
+    result = load_result(con, *key)
+    if result is None:
+        result = build(con, as_of, outcome)
+        save_result(con, *key, result)
+    if len(_CACHE) >= 4:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = result
+    return result
+
+
+# --- keeping a result in the store -----------------------------------------------------------------
+
+store.MIGRATIONS.append((
+    21,
+    "risk_results: trained early-warning results kept between app starts (lib/risk.py)",
+    ["""CREATE TABLE IF NOT EXISTS risk_results (
+            fingerprint VARCHAR, as_of VARCHAR, outcome VARCHAR, created_at TIMESTAMP DEFAULT current_timestamp,
+            meta VARCHAR,            -- JSON: mode, model name, training summary, validation
+            predictions BLOB,        -- Parquet
+            evaluation BLOB,         -- Parquet
+            PRIMARY KEY (fingerprint, as_of, outcome))"""],
+))
+KEEP_RESULTS = 4
+
+queries.define(
+    "risk_saved_result",
+    """SELECT meta, predictions, evaluation FROM risk_results
+       WHERE fingerprint = $fingerprint AND as_of = $as_of AND outcome = $outcome""",
+)
+
+
+def _to_parquet(df: pd.DataFrame) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _from_parquet(data: bytes) -> pd.DataFrame:
+    import io
+
+    df = pd.read_parquet(io.BytesIO(data))
+    for col in ("reasons", "rule_reasons"):
+        if col in df:  # Parquet gives lists back as arrays; pages join them as lists
+            df[col] = [list(v) if v is not None else [] for v in df[col]]
+    return df
+
+
+def save_result(con: duckdb.DuckDBPyConnection, fingerprint: str, as_of: str, outcome: str,
+                result: RiskResult) -> bool:
+    """Keep a result in the store (the newest few per database); False when the store cannot be written."""
+    import json
+
+    meta = {"mode": result.mode, "model_name": result.model_name, "mode_reason": result.mode_reason,
+            "as_of": result.as_of.isoformat() if result.as_of else None, "outcome": result.outcome,
+            "training": result.training, "candidates": result.candidates,
+            "features_used": result.features_used, "validation": result.validation}
+    cur = con.cursor()
+    try:
+        with store.transaction(cur):
+            cur.execute("DELETE FROM risk_results WHERE fingerprint = ? AND as_of = ? AND outcome = ?",
+                        [fingerprint, as_of, outcome])
+            cur.execute("INSERT INTO risk_results (fingerprint, as_of, outcome, meta, predictions, evaluation) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        [fingerprint, as_of, outcome, json.dumps(meta, default=str),
+                         _to_parquet(result.predictions), _to_parquet(result.evaluation)])
+            cur.execute("""DELETE FROM risk_results WHERE created_at < (SELECT min(created_at) FROM
+                           (SELECT created_at FROM risk_results ORDER BY created_at DESC LIMIT ?))""",
+                        [KEEP_RESULTS])
+        return True
+    except duckdb.Error:
+        return False  # a read-only or busy store: the result still serves this process from memory
+    finally:
+        cur.close()
+
+
+def load_result(con: duckdb.DuckDBPyConnection, fingerprint: str, as_of: str, outcome: str) -> RiskResult | None:
+    """A result kept by `save_result` for exactly these inputs, or None."""
+    import json
+
+    try:
+        df = queries.run(con, "risk_saved_result", fingerprint=fingerprint, as_of=as_of, outcome=outcome)
+    except duckdb.Error:
+        return None
+    if df.empty:
+        return None
+    row = df.iloc[0]
+    meta = json.loads(row["meta"])
+    return RiskResult(mode=meta["mode"], model_name=meta["model_name"], mode_reason=meta["mode_reason"],
+                      as_of=dt.date.fromisoformat(meta["as_of"]) if meta["as_of"] else None,
+                      outcome=meta["outcome"], predictions=_from_parquet(row["predictions"]),
+                      evaluation=_from_parquet(row["evaluation"]), training=meta["training"],
+                      candidates=meta["candidates"], features_used=meta["features_used"],
+                      validation=meta["validation"])
 
 
 def student_risk(con: duckdb.DuckDBPyConnection, student_id: str) -> pd.DataFrame:

@@ -286,6 +286,49 @@ def test_student_risk_for_the_profile(demo_result, demo_db_file, tmp_path):
     assert 1 <= len(out) <= 2 and out["Reasons"].iloc[0]
 
 
+def test_a_fresh_start_reads_the_kept_result_instead_of_retraining(demo_result, demo_db_file, tmp_path,
+                                                                   monkeypatch):
+    """The trained result is kept in the store: a new process (memory cache empty) reads it back whole,
+    and a new import (a different fingerprint) trains again."""
+    path = tmp_path / "d.duckdb"
+    shutil.copy(demo_db_file, path)
+    c = store.connect(path)
+    try:
+        risk._CACHE.clear()  # another test's copy of the demo shares the fingerprint
+        first = risk.cached_build(c)
+        assert store.fetch_value(c, "SELECT count(*) FROM risk_results") == 1
+        risk._CACHE.clear()
+        monkeypatch.setattr(risk, "build", lambda *a, **k: pytest.fail("retrained although a result was kept"))
+        again = risk.cached_build(c)
+        pd.testing.assert_frame_equal(first.predictions.reset_index(drop=True), again.predictions)
+        pd.testing.assert_frame_equal(first.evaluation.reset_index(drop=True), again.evaluation)
+        assert (again.mode, again.model_name, again.as_of, again.training, again.features_used, again.validation) == \
+            (first.mode, first.model_name, first.as_of, first.training, first.features_used, first.validation)
+        assert isinstance(again.predictions["reasons"].iloc[0], list)
+        calls = []
+        monkeypatch.setattr(risk, "build", lambda *a, **k: calls.append(1) or first)
+        sid = str(first.predictions["student_id"].iloc[0])
+        from lib import ingest
+        ingest.commit(c, ingest.prepare(c, [ingest.Upload("late.csv", (
+            "student_id,assessment,points_earned,points_possible,subject,date\n"
+            f"{sid},Late check,1,2,Math,2026-11-21\n").encode())]))
+        risk._CACHE.clear()
+        risk.cached_build(c)
+        assert calls == [1]
+    finally:
+        c.close()
+
+
+def test_kept_results_are_bounded(con, monkeypatch):
+    """Only the newest few results stay in the store."""
+    r = risk.build(con)
+    for i in range(risk.KEEP_RESULTS + 3):
+        assert risk.save_result(con, f"f{i}", "", "summative", r)
+    assert store.fetch_value(con, "SELECT count(*) FROM risk_results") == risk.KEEP_RESULTS
+    assert risk.load_result(con, f"f{risk.KEEP_RESULTS + 2}", "", "summative") is not None
+    assert risk.load_result(con, "f0", "", "summative") is None
+
+
 # --- thin data, several years, the command line ----------------------------------------------------
 
 def test_rule_fallback_with_few_students(con):

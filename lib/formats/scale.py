@@ -486,8 +486,8 @@ def apply_rule_edits(con: duckdb.DuckDBPyConnection, before: pd.DataFrame, after
                                                           for f, v in values.items()})
         if cleared:
             with store.transaction(con):
-                for f in cleared:  # f is one of RULE_FIELDS, never user text
-                    con.execute(f"UPDATE scale_rules SET {f} = NULL WHERE vendor = ? AND scope = ?", list(key))
+                for col in cleared:  # one of RULE_FIELDS, never user text
+                    con.execute(f"UPDATE scale_rules SET {col} = NULL WHERE vendor = ? AND scope = ?", list(key))
                 store.bump_data_version(con)
         saved += len(changed)
     return saved
