@@ -105,6 +105,69 @@ def standard_levels_chart(by_standard: pd.DataFrame, cut: float, big: bool = Fal
     return (bars + rule + text).properties(height=alt.Step(52 if big else 40), width="container")
 
 
+def _ramp(start: str, end: str, n: int) -> list[str]:
+    """n colours from start to end (hex), for as many vendor levels as a side has."""
+    if n <= 1:
+        return [end][:n]
+    a = [int(start[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(end[i:i + 2], 16) for i in (1, 3, 5)]
+    return ["#" + "".join(f"{round(x + (y - x) * k / (n - 1)):02X}" for x, y in zip(a, b)) for k in range(n)]
+
+
+def vendor_levels_chart(levels: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:
+    """Diverging bars per result (Overall, then goal areas/domains) in the vendor's own levels: levels that
+    do not count as proficient to the left of the line (lowest outermost), levels that do to the right.
+
+    `levels` is lib.meeting.scale_levels: standard_code, level, proficient, students, share, pct.
+    """
+    data = levels[levels["proficient"].notna()].copy()
+    rows = []
+    for code, g in data.groupby("standard_code", sort=False):
+        below = g[~g["proficient"].astype(bool)]
+        above = g[g["proficient"].astype(bool)]
+        left = 0.0
+        for _, r in below.iloc[::-1].iterrows():  # the highest level below the line sits next to it
+            rows.append({"label": code, "level": r["level"], "x": -left - r["share"], "x2": -left,
+                         "share": r["share"], "count": int(r["students"]), "scale": r["mean_scale_score"]})
+            left += r["share"]
+        right = 0.0
+        for _, r in above.iterrows():
+            rows.append({"label": code, "level": r["level"], "x": right, "x2": right + r["share"],
+                         "share": r["share"], "count": int(r["students"]), "scale": r["mean_scale_score"]})
+            right += r["share"]
+    # One legend for every bar: each side's words ordered by the vendor's rank, else by average scale score.
+    ranked = data.assign(_r=data["level_rank"] if "level_rank" in data else np.nan).groupby("level").agg(
+        p=("proficient", "max"), r=("_r", "min"), m=("mean_scale_score", "mean")).reset_index()
+    ranked = ranked.sort_values(["p", "r", "m", "level"], na_position="last")
+    below_names = list(ranked.loc[~ranked["p"].astype(bool), "level"])
+    above_names = list(ranked.loc[ranked["p"].astype(bool), "level"])
+    domain = below_names + above_names
+    colours = _ramp(NOT_PROFICIENT_COLOR, "#F0C27A", len(below_names)) + \
+        _ramp("#9BD0F0", PROFICIENT_COLOR, len(above_names))
+    s = _sizes(big)
+    order = list(dict.fromkeys(levels["standard_code"]))
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=380))
+    bars = alt.Chart(pd.DataFrame(rows)).mark_bar(size=28 if big else 22).encode(
+        x=alt.X("x:Q", title="← students at levels below proficient   |   at a level counted as proficient →",
+                scale=alt.Scale(domain=[-1, 1]),
+                axis=alt.Axis(format="%", values=[-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1],
+                              labelExpr="format(abs(datum.value), '.0%')")),
+        x2="x2:Q", y=y,
+        color=alt.Color("level:N", scale=alt.Scale(domain=domain, range=colours), sort=domain,
+                        title="Vendor level", legend=alt.Legend(orient="bottom", columns=min(len(domain), 5))),
+        tooltip=[alt.Tooltip("label:N", title="Result"), alt.Tooltip("level:N", title="Level"),
+                 alt.Tooltip("count:Q", title="Students"), alt.Tooltip("share:Q", title="Share", format=".0%"),
+                 alt.Tooltip("scale:Q", title="Average scale score", format=".0f")],
+    )
+    per = levels.drop_duplicates("standard_code")
+    labels = pd.DataFrame({"label": per["standard_code"],
+                           "text": [("-" if pd.isna(p) else f"{p:.0%}") for p in per["pct"]], "x": 1.0})
+    text = alt.Chart(labels).mark_text(align="left", dx=6, fontSize=s["text"], fontWeight="bold").encode(
+        x="x:Q", y=alt.Y("label:N", sort=order), text="text:N")
+    rule = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color=CUT_COLOR, strokeWidth=3).encode(x="x:Q")
+    return (bars + rule + text).properties(height=alt.Step(52 if big else 40), width="container")
+
+
 def teacher_team_chart(df: pd.DataFrame, big: bool = False) -> alt.TopLevelMixin:
     """Each teacher's % proficient (dot, 95% interval line) beside the rest of the team's.
 

@@ -401,6 +401,8 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, i
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")
     finally:
         con.unregister("_frame")
+    if table in ("responses", "items") and "assessment_id" in frame:
+        store.refresh_points(con, frame["assessment_id"].unique())
     return len(frame)
 
 

@@ -1545,6 +1545,7 @@ def _write_key_items(con, items: pd.DataFrame, import_id: int) -> None:
         con.unregister("_a")
     it["position"] = it.groupby("assessment_id").cumcount() + 1
     _upsert_items(con, it.rename(columns={"standard": "standard_code"}), import_id)
+    store.refresh_points(con, it["assessment_id"].unique())  # a new key or points change stored scores
 
 
 def _upsert_items(con, items: pd.DataFrame, import_id: int) -> None:
@@ -1629,6 +1630,8 @@ def _write_results(con, res: pd.DataFrame, import_id: int, step) -> None:
         con.execute("DROP TABLE _pairs")
     finally:
         con.unregister("_r")
+    step(0.85, "Updating stored scores")
+    store.refresh_points(con, r["assessment_id"].unique())
 
 
 def import_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], strict: bool = False,

@@ -53,8 +53,8 @@ _TEAM = """team AS (
 
 # --- assessments -------------------------------------------------------------------------------
 
-# Whether anyone has taken each assessment (for the default) by counting responses, not distinct
-# students: a count(DISTINCT) over ten million responses takes seconds, a count a fraction of one.
+# Whether anyone has taken each assessment (for the default) by counting responses and scale results,
+# not distinct students: a count(DISTINCT) over ten million responses takes seconds, a count a fraction.
 queries.define(
     "meeting_assessment_options",
     """WITH a AS (
@@ -66,8 +66,11 @@ queries.define(
              AND ($standard IS NULL OR EXISTS (SELECT 1 FROM items i WHERE i.assessment_id = a.assessment_id
                                                AND i.standard_code = $standard))
        ),
-       taken AS (SELECT assessment_id, count(*) AS n_responses FROM responses
-                 WHERE assessment_id IN (SELECT assessment_id FROM a) GROUP BY assessment_id)
+       taken AS (SELECT assessment_id, count(*) AS n_responses FROM (
+                     SELECT assessment_id FROM responses WHERE assessment_id IN (SELECT assessment_id FROM a)
+                     UNION ALL
+                     SELECT assessment_id FROM scores WHERE assessment_id IN (SELECT assessment_id FROM a))
+                 GROUP BY assessment_id)
        SELECT a.assessment_id, a.title, a.subject, a.grade_level, a.kind, a.administered_on,
               a.proficiency_cut, coalesce(t.n_responses, 0) AS n_responses
        FROM a LEFT JOIN taken t USING (assessment_id)
@@ -306,7 +309,8 @@ def groups_html(table: pd.DataFrame, title: str, subtitle: str = "",
                 descriptions: dict[str, str] | None = None) -> str:
     """A print-friendly HTML page of the groups: one block per standard, one page per standard when printed.
 
-    `table` has display columns standard_code, group, student, teacher, score (0-1) and level.
+    `table` has display columns standard_code, group, student, teacher, score (0-1) and level (or, for a
+    scale-score test, result).
     """
     esc = html.escape
     parts = [
@@ -332,11 +336,18 @@ def groups_html(table: pd.DataFrame, title: str, subtitle: str = "",
             if members.empty:
                 parts.append("<p>No students.</p></div>")
                 continue
-            parts.append("<table><tr><th>Student</th><th>Teacher</th><th>Score</th><th>Level</th></tr>")
+            # A scale-score test has a 'result' ('198 · 31st pct · LoAvg') instead of a score and a level.
+            scored = "score" in members
+            parts.append("<table><tr><th>Student</th><th>Teacher</th>"
+                         + ("<th>Score</th><th>Level</th>" if scored else "<th>Result</th>") + "</tr>")
             for _, r in members.iterrows():
-                score = "" if pd.isna(r["score"]) else f"{r['score']:.0%}"
-                parts.append(f"<tr><td>{esc(str(r['student']))}</td><td>{esc(str(r.get('teacher', '') or ''))}</td>"
-                             f"<td>{score}</td><td>{esc(str(r.get('level', '') or ''))}</td></tr>")
+                cells = [esc(str(r["student"])), esc(str(r.get("teacher", "") or ""))]
+                if scored:
+                    cells.append("" if pd.isna(r["score"]) else f"{r['score']:.0%}")
+                    cells.append(esc(str(r.get("level", "") or "")))
+                else:
+                    cells.append(esc(str(r.get("result", "") or "")))
+                parts.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
             parts.append("</table></div>")
         parts.append("</div></section>")
     parts.append("</body></html>")
@@ -432,7 +443,7 @@ def item_analysis(con: duckdb.DuckDBPyConnection, aid: str, school: str | None =
 
 _GROWTH_SOURCES = """cur AS (SELECT administered_on FROM assessments WHERE assessment_id = $aid),
        cur_std AS (SELECT DISTINCT standard_code FROM items WHERE assessment_id = $aid AND standard_code IS NOT NULL),
-       taken AS (SELECT DISTINCT assessment_id FROM responses),
+       taken AS (SELECT DISTINCT assessment_id FROM responses UNION SELECT DISTINCT assessment_id FROM scores),
        pairs AS (
            SELECT DISTINCT i.standard_code, a.assessment_id, a.title, a.kind, a.administered_on,
                   a.proficiency_cut AS cut
@@ -468,14 +479,23 @@ queries.define(
        now_sc AS (SELECT student_id, standard_code, score FROM v_standard_scores
                   WHERE assessment_id = $aid AND list_contains($codes::VARCHAR[], standard_code)),
        prev_sc AS (SELECT student_id, standard_code, score FROM v_standard_scores
+                   WHERE assessment_id = $prev AND list_contains($codes::VARCHAR[], standard_code)),
+       -- Scale-score results also keep the scale score and the vendor's level word.
+       now_sv AS (SELECT student_id, standard_code, scale_score, vendor_level FROM v_scale_scores
+                  WHERE assessment_id = $aid AND list_contains($codes::VARCHAR[], standard_code)),
+       prev_sv AS (SELECT student_id, standard_code, scale_score, vendor_level FROM v_scale_scores
                    WHERE assessment_id = $prev AND list_contains($codes::VARCHAR[], standard_code))
        SELECT t.student_id, t.first_name, t.last_name, t.teacher_id, c.standard_code,
               ps.score AS before, ps.score >= p.cut AS before_proficient,
               ns.score AS now, ns.score >= a.cut AS now_proficient,
-              ns.score - ps.score AS change
+              ns.score - ps.score AS change,
+              pv.scale_score AS before_scale, pv.vendor_level AS before_level,
+              nv.scale_score AS now_scale, nv.vendor_level AS now_level
        FROM team t CROSS JOIN codes c CROSS JOIN a CROSS JOIN p
        LEFT JOIN prev_sc ps ON ps.student_id = t.student_id AND ps.standard_code = c.standard_code
        LEFT JOIN now_sc ns ON ns.student_id = t.student_id AND ns.standard_code = c.standard_code
+       LEFT JOIN prev_sv pv ON pv.student_id = t.student_id AND pv.standard_code = c.standard_code
+       LEFT JOIN now_sv nv ON nv.student_id = t.student_id AND nv.standard_code = c.standard_code
        WHERE ps.score IS NOT NULL OR ns.score IS NOT NULL""",
 )
 
@@ -489,7 +509,8 @@ def growth_students(con: duckdb.DuckDBPyConnection, aid: str, school: str | None
     """Per team student and standard: score on the previous assessment of that standard and now."""
     sources = growth_sources(con, aid)
     cols = ["student_id", "first_name", "last_name", "teacher_id", "standard_code", "before",
-            "before_proficient", "now", "now_proficient", "change"]
+            "before_proficient", "now", "now_proficient", "change", "before_scale", "before_level",
+            "now_scale", "now_level"]
     frames = [queries.run(con, "meeting_growth_pair", aid=aid, prev=prev, school=school,
                           codes=sorted(grp["standard_code"]))
               for prev, grp in sources.groupby("prev_assessment_id")]
@@ -504,7 +525,7 @@ def growth_summary(rows: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """Per standard: % proficient before and now (all students, and students with both), mean change."""
     cols = ["standard_code", "prev_title", "prev_date", "before_n", "before_pct", "now_n", "now_pct",
             "matched", "matched_before_pct", "matched_now_pct", "mean_change", "became_proficient",
-            "slipped"]
+            "slipped", "mean_scale_change"]
     if rows.empty or sources.empty:
         return pd.DataFrame(columns=cols)
     out = []
@@ -526,8 +547,115 @@ def growth_summary(rows: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
             "mean_change": both["change"].mean() if len(both) else np.nan,
             "became_proficient": int((~bp & np_).sum()),
             "slipped": int((bp & ~np_).sum()),
+            # Scale-score assessments: the change in the vendor's scale (RIT, scaled score...), both tests.
+            "mean_scale_change": (both["now_scale"] - both["before_scale"]).mean()
+            if "now_scale" in both and both["now_scale"].notna().any() else np.nan,
         })
     return pd.DataFrame(out, columns=cols)
+
+
+# --- scale-score assessments (MAP, i-Ready, Star, Canvas): levels instead of points ------------------
+
+OVERALL = "Overall"
+NO_WORD = {True: "At or above the cut", False: "Below the cut", None: "Not decided"}
+
+queries.define(
+    "meeting_scale_levels",
+    f"""WITH {_TEAM}
+       SELECT coalesce(v.standard_code, $overall) AS standard_code, v.standard_code IS NULL AS is_overall,
+              v.vendor_level, v.proficient, min(v.level_rank) AS level_rank, count(DISTINCT v.student_id) AS students,
+              avg(v.scale_score) AS mean_scale_score
+       FROM v_scale_scores v
+       WHERE v.assessment_id = $aid AND v.student_id IN (SELECT student_id FROM team)
+       GROUP BY ALL""",
+)
+
+queries.define(
+    "meeting_scale_students",
+    f"""WITH {_TEAM}
+       SELECT t.student_id, any_value(t.first_name) AS first_name, any_value(t.last_name) AS last_name,
+              min(t.teacher_id) AS teacher_id, coalesce(v.standard_code, $overall) AS standard_code,
+              any_value(v.scale_score) AS scale_score, any_value(v.percentile) AS percentile,
+              any_value(v.vendor_level) AS vendor_level, any_value(v.proficient) AS proficient
+       FROM team t JOIN v_scale_scores v ON v.student_id = t.student_id AND v.assessment_id = $aid
+       GROUP BY t.student_id, v.standard_code
+       ORDER BY t.student_id, v.standard_code NULLS FIRST""",
+)
+
+
+def _level_word(level, proficient) -> str:
+    """The vendor's level word, or what decided proficiency when the result carries no word."""
+    if isinstance(level, str) and level.strip():
+        return level.strip()
+    return NO_WORD[None if proficient is None or pd.isna(proficient) else bool(proficient)]
+
+
+def scale_levels(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None,
+                 standards: list[str] | None = None) -> pd.DataFrame:
+    """Students per vendor level, overall then per goal/domain, lowest level first, each marked proficient."""
+    df = queries.run(con, "meeting_scale_levels", aid=aid, school=school, overall=OVERALL)
+    cols = ["standard_code", "level", "proficient", "students", "share", "mean_scale_score", "level_rank", "pct",
+            "assessed"]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df["level"] = [_level_word(lv, p) for lv, p in zip(df["vendor_level"], df["proficient"])]
+    df["proficient"] = df["proficient"].astype("boolean")
+    # A cut can split one word (MAP 'Avg' spans percentiles 41-60; the cut is the 50th): say which part.
+    split = df.duplicated(["standard_code", "level"], keep=False) & df["proficient"].notna()
+    df.loc[split, "level"] = [f"{lv} ({'at or above' if p else 'below'} the cut)"
+                              for lv, p in zip(df.loc[split, "level"], df.loc[split, "proficient"])]
+    order = [OVERALL] + [c for c in (standards or sorted(set(df["standard_code"]) - {OVERALL})) if c != OVERALL]
+    df["_s"] = df["standard_code"].map({c: i for i, c in enumerate(order)}).fillna(len(order))
+    # Not proficient first, then proficient; undecided last. Within a side, the vendor's rank, else scale.
+    df["_p"] = df["proficient"].map({False: 0, True: 1}).fillna(2).astype(int)
+    df = df.sort_values(["_s", "standard_code", "_p", "level_rank", "mean_scale_score", "level"],
+                        na_position="last")
+    decided = df[df["proficient"].notna()].groupby("standard_code")
+    assessed = decided["students"].sum()
+    prof = df[df["proficient"].fillna(False).astype(bool)].groupby("standard_code")["students"].sum()
+    df["assessed"] = df["standard_code"].map(assessed).fillna(0).astype(int)
+    df["pct"] = [stats.percent(int(prof.get(c, 0)), int(n)) for c, n in zip(df["standard_code"], df["assessed"])]
+    df["share"] = [k / n if n else np.nan for k, n in zip(df["students"], df["assessed"])]
+    return df[cols].reset_index(drop=True)
+
+
+def scale_students(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> pd.DataFrame:
+    """One row per team student and result (Overall and each goal/domain): scale score, level word, proficient."""
+    df = queries.run(con, "meeting_scale_students", aid=aid, school=school, overall=OVERALL)
+    df["level"] = [_level_word(lv, p) for lv, p in zip(df["vendor_level"], df["proficient"])]
+    return df
+
+
+def scale_cell(score, level, percentile=None) -> str:
+    """How a scale result reads in a table cell: '205 · 62nd pct · HiAvg' (score first: it sorts by eye)."""
+    parts = [] if score is None or pd.isna(score) else [f"{score:.0f}"]
+    if percentile is not None and not pd.isna(percentile):
+        parts.append(f"{stats.ordinal(int(round(percentile)))} pct")
+    if isinstance(level, str) and level:
+        parts.append(level)
+    return " · ".join(parts)
+
+
+def scale_grid_wide(rows: pd.DataFrame, standards: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The student x result grid for a scale-score test: cell text ('205 · HiAvg') and, alongside, whether
+    each cell is proficient (for colouring); one row per student, lowest overall scale score first."""
+    keys = ["student_id", "first_name", "last_name", "teacher_id"]
+    if rows.empty:
+        return pd.DataFrame(columns=keys + [OVERALL]), pd.DataFrame(columns=[OVERALL])
+    codes = [OVERALL] + [c for c in (standards or sorted(set(rows["standard_code"]) - {OVERALL})) if c != OVERALL]
+    codes = [c for c in codes if c in set(rows["standard_code"])]
+    r = rows.assign(cell=[scale_cell(s, lv, pc) for s, lv, pc in
+                          zip(rows["scale_score"], rows["level"], rows["percentile"])])
+    people = r.drop_duplicates("student_id").set_index("student_id")[keys[1:]]
+    text = r.pivot(index="student_id", columns="standard_code", values="cell").reindex(columns=codes)
+    prof = r.pivot(index="student_id", columns="standard_code", values="proficient").reindex(columns=codes)
+    order = r[r["standard_code"] == OVERALL].set_index("student_id")["scale_score"].reindex(people.index)
+    idx = order.sort_values(na_position="last", kind="stable").index
+    wide = people.join(text.fillna("")).loc[idx].reset_index()
+    wide.columns.name = None
+    prof = prof.loc[idx].reset_index(drop=True)
+    prof.columns.name = None
+    return wide[keys + codes], prof
 
 
 # --- display tables (plain pandas on already-aggregated rows) ------------------------------------

@@ -1006,6 +1006,7 @@ def uci_to_store(con: duckdb.DuckDBPyConnection, csv_path: str | Path, subject: 
                 con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _uci")
             finally:
                 con.unregister("_uci")
+        store.refresh_points(con, [a[0] for a in assessments])
         store.bump_data_version(con)
     return import_id
 

@@ -63,3 +63,9 @@ def percent(k: float, n: float) -> float:
     if n is None or pd.isna(n) or n == 0:
         return math.nan
     return k / n
+
+
+def ordinal(n: int) -> str:
+    """1 -> '1st', 22 -> '22nd', 13 -> '13th' (percentile ranks read this way)."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

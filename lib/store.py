@@ -573,13 +573,48 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             SELECT * FROM v_scale_overall_scores""",
         ],
     ),
+    (
+        32,
+        "stored point scores: v_standard_scores / v_overall_scores read tables kept by every write",
+        # Every page aggregates scores; grouping ten million responses with their items on each query
+        # cost ~0.5 s. The writes that change responses or items (ingest, undo, demo) call
+        # refresh_points for the assessments they touched, inside their own transaction.
+        [
+            """CREATE TABLE IF NOT EXISTS points_standard (
+                assessment_id VARCHAR, student_id VARCHAR, standard_code VARCHAR,
+                earned DOUBLE, possible DOUBLE, score DOUBLE, n_items BIGINT)""",
+            """CREATE TABLE IF NOT EXISTS points_overall (
+                assessment_id VARCHAR, student_id VARCHAR,
+                earned DOUBLE, possible DOUBLE, score DOUBLE, n_items BIGINT)""",
+            "DELETE FROM points_standard",
+            "DELETE FROM points_overall",
+            """INSERT INTO points_standard
+            SELECT r.assessment_id, r.student_id, i.standard_code, sum(r.points_earned), sum(i.points_possible),
+                   sum(r.points_earned) / nullif(sum(i.points_possible), 0), count(*)
+            FROM responses r JOIN items i USING (assessment_id, item)
+            WHERE i.standard_code IS NOT NULL GROUP BY ALL ORDER BY 1, 2""",
+            """INSERT INTO points_overall
+            SELECT r.assessment_id, r.student_id, sum(r.points_earned), sum(i.points_possible),
+                   sum(r.points_earned) / nullif(sum(i.points_possible), 0), count(*)
+            FROM responses r JOIN items i USING (assessment_id, item) GROUP BY ALL ORDER BY 1, 2""",
+            """CREATE OR REPLACE VIEW v_standard_scores AS
+            SELECT assessment_id, student_id, standard_code, earned, possible, score, n_items FROM points_standard
+            UNION ALL
+            SELECT * FROM v_scale_standard_scores""",
+            """CREATE OR REPLACE VIEW v_overall_scores AS
+            SELECT assessment_id, student_id, earned, possible, score, n_items FROM points_overall
+            UNION ALL
+            SELECT * FROM v_scale_overall_scores""",
+        ],
+    ),
 ]
 
 # Tables whose rows an import brings (undo removes them by import_id).
 FACT_TABLES = ("responses", "attendance")
 DIMENSION_TABLES = ("students", "teachers", "sections", "enrollments", "standards", "assessments", "items")
 # Also compared by tests that prove a rejected file changed nothing (scale results live in `scores`).
-SNAPSHOT_EXTRA = ("responses_replaced", "scores", "scores_replaced", "scale_assessments")
+SNAPSHOT_EXTRA = ("responses_replaced", "scores", "scores_replaced", "scale_assessments", "points_standard",
+                  "points_overall")
 
 _local = threading.local()
 
@@ -693,6 +728,32 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
     set_meta(con, "data_version", str(data_version(con) + 1))
 
 
+def refresh_points(con: duckdb.DuckDBPyConnection, assessment_ids=None) -> None:
+    """Recompute the stored point scores of these assessments (all when None); call inside the writing
+    transaction, after the responses and items are written."""
+    if assessment_ids is None:
+        where, params = "", []
+    else:
+        ids = sorted({str(a) for a in assessment_ids if a is not None})
+        if not ids:
+            return
+        where, params = "WHERE assessment_id IN (SELECT unnest(?::VARCHAR[]))", [ids]
+    # Fixed statements; only the id list is a parameter.
+    con.execute(f"DELETE FROM points_standard {where}", params)
+    con.execute(f"DELETE FROM points_overall {where}", params)
+    scope = "AND r.assessment_id IN (SELECT unnest(?::VARCHAR[]))" if params else ""
+    con.execute(f"""INSERT INTO points_standard
+                    SELECT r.assessment_id, r.student_id, i.standard_code, sum(r.points_earned),
+                           sum(i.points_possible), sum(r.points_earned) / nullif(sum(i.points_possible), 0), count(*)
+                    FROM responses r JOIN items i USING (assessment_id, item)
+                    WHERE i.standard_code IS NOT NULL {scope} GROUP BY ALL ORDER BY 1, 2""", params)
+    con.execute(f"""INSERT INTO points_overall
+                    SELECT r.assessment_id, r.student_id, sum(r.points_earned), sum(i.points_possible),
+                           sum(r.points_earned) / nullif(sum(i.points_possible), 0), count(*)
+                    FROM responses r JOIN items i USING (assessment_id, item)
+                    WHERE TRUE {scope} GROUP BY ALL ORDER BY 1, 2""", params)
+
+
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
     """True when no student and no assessment is stored."""
     return not fetch_value(con, "SELECT (SELECT count(*) FROM students) + (SELECT count(*) FROM assessments)")
@@ -712,6 +773,11 @@ def undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> dict:
         raise ValueError(f"Import {import_id} is {status}; only a loaded import can be undone.")
     removed: dict[str, int] = {}
     with transaction(con):
+        touched = [r[0] for r in con.execute(
+            """SELECT DISTINCT assessment_id FROM responses WHERE import_id = ?
+               UNION SELECT DISTINCT assessment_id FROM responses_replaced WHERE replaced_by = ?
+               UNION SELECT DISTINCT assessment_id FROM items WHERE import_id = ?""",
+            [import_id, import_id, import_id]).fetchall()]
         for table in FACT_TABLES:
             removed[table] = con.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id]).fetchone()[0]
         con.execute(
@@ -757,6 +823,7 @@ def undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> dict:
             "(SELECT 1 FROM items i WHERE i.standard_code = s.code)",
             [import_id],
         ).fetchone()[0]
+        refresh_points(con, touched)
         con.execute(
             "UPDATE imports SET status = 'undone', finished_at = current_timestamp WHERE import_id = ?",
             [import_id],

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import charts, meeting, privacy, reports, ui
+from lib.formats import scale
 
 page = ui.setup("Team meeting", "👥")
 f = ui.filters(("school", "grade", "subject", "teacher", "standard", "date_from", "date_to"))
@@ -46,6 +47,8 @@ st.session_state["team_linked"] = aid
 info = ui.data(meeting.assessment_info, aid)
 school = f["school"]
 cut = float(info["cut"]) if info and pd.notna(info["cut"]) else 0.8
+# A vendor scale-score test (MAP, i-Ready, Star, Canvas) is read in the vendor's levels, not in points.
+vendor = ui.data(scale.assessment_scale, aid)
 st.download_button("Download PDF meeting report",
                    data=lambda a=aid: reports.meeting_pdf(page.con, a, page.meeting, school, page.name_style),
                    file_name=reports.meeting_pdf_name(page.con, aid), mime="application/pdf",
@@ -70,16 +73,34 @@ if head["assessed"] == 0:
     st.warning("Nobody has a result on this assessment yet" + (" in this school." if school else ".") +
                f" {head['not_assessed']} students are expected to take it.", icon="⏳")
 c1, c2, c3, c4 = st.columns(4)
-c1.metric(f"Proficient (≥ {cut:.0%})", "-" if head["assessed"] == 0 else f"{head['pct']:.0%}",
-          help=f"{head['proficient']} of {head['assessed']} assessed students scored at least {cut:.0%} of "
-               "the points. Students not assessed are not in the denominator.")
+if vendor:
+    levels = ui.data(meeting.scale_levels, aid, school)
+    overall_levels = levels[levels["standard_code"] == meeting.OVERALL]
+    prof_words = list(dict.fromkeys(overall_levels.loc[overall_levels["proficient"].fillna(False).astype(bool),
+                                                       "level"]))
+    c1.metric("Proficient (vendor level)", "-" if head["assessed"] == 0 else f"{head['pct']:.0%}",
+              help=f"{head['proficient']} of {head['assessed']} assessed students reached a {vendor['vendor_label']} "
+                   "level counted as proficient (the mapping is on the Import page, under 'Scale-score levels'). "
+                   "Students not assessed are not in the denominator.")
+    c4.metric("Parts · scale", f"{int(info['n_standards'] or 0)} · {vendor.get('scale_name') or 'scale'}",
+              help=f"A {vendor['vendor_label']} scale-score test: one overall result per student and one per goal "
+                   "area, domain or standard. There are no item-level answers.")
+else:
+    c1.metric(f"Proficient (≥ {cut:.0%})", "-" if head["assessed"] == 0 else f"{head['pct']:.0%}",
+              help=f"{head['proficient']} of {head['assessed']} assessed students scored at least {cut:.0%} of "
+                   "the points. Students not assessed are not in the denominator.")
+    c4.metric("Items · standards", f"{int(info['n_items'] or 0)} · {int(info['n_standards'] or 0)}",
+              help=f"Proficiency cut: {cut:.0%} of the points on the assessment (or on a standard's items).")
 c2.metric("Students assessed", f"{head['assessed']:,}")
 c3.metric("Not assessed", f"{head['not_assessed']:,}",
           help="Expected (enrolled in a matching class) but no result. Listed below, never dropped silently.")
-c4.metric("Items · standards", f"{int(info['n_items'] or 0)} · {int(info['n_standards'] or 0)}",
-          help=f"Proficiency cut: {cut:.0%} of the points on the assessment (or on a standard's items).")
 line_left, line_right = st.columns([1, 1], vertical_alignment="center")
-if head["assessed"]:
+if head["assessed"] and vendor:
+    line_left.markdown(f"**{head['proficient']} of {head['assessed']}** reached a proficient level"
+                       + (f" ({', '.join(prof_words)})" if prof_words else "")
+                       + f" (95% interval {head['lo']:.0%}–{head['hi']:.0%})" + (f" · {school}" if school else "")
+                       + ".")
+elif head["assessed"]:
     line_left.markdown(f"**{head['proficient']} of {head['assessed']}** scored at least **{cut:.0%}** "
                        f"(95% interval {head['lo']:.0%}–{head['hi']:.0%})"
                        + (f" · {school}" if school else "") + ".")
@@ -93,8 +114,29 @@ with line_right.expander(f"Not assessed: {head['not_assessed']} students — who
 
 # --- by standard ---------------------------------------------------------------------------------
 bys = ui.data(meeting.by_standard, aid, school, gap, exceeds)
-st.markdown("### By standard")
-if bys.empty:
+st.markdown("### By standard" if not vendor else "### Overall and by goal area, in the vendor's levels")
+if vendor:
+    st.caption(f"Each bar = the students with a {vendor['vendor_label']} result. Right of the black line: levels "
+               "counted as proficient; left: levels below, the lowest outermost. Bold = % proficient.")
+    if levels.empty:
+        st.info("No result on this test has a level yet.")
+    else:
+        ui.chart(page, charts.vendor_levels_chart(levels, big=page.meeting), key="team_levels_chart")
+        undecided = levels[levels["proficient"].isna()]
+        if not undecided.empty:
+            st.warning(f"{int(undecided['students'].sum())} results have a level nothing decides ("
+                       + ", ".join(sorted(set(undecided["level"]))) + "): they are left out of the percentages. "
+                       "Say whether they count as proficient on the Import page, under 'Scale-score levels'.",
+                       icon="🧭")
+        with st.expander("Levels table"):
+            lt = levels.rename(columns={"standard_code": "Result", "level": "Level", "students": "Students",
+                                        "share": "Share", "mean_scale_score": "Average scale score"})
+            lt["Counts as proficient"] = lt["proficient"].map({True: "yes", False: "no"}).fillna("not decided")
+            lt["Average scale score"] = lt["Average scale score"].round(0)
+            lt = lt[["Result", "Level", "Counts as proficient", "Students", "Share", "Average scale score"]]
+            ui.table(page, lt, percent_cols=("Share",), key="team_levels_table")
+            ui.download_buttons(lt, f"levels_{aid}", key="team_levels_dl")
+elif bys.empty:
     st.info("This assessment's items are not aligned to standards, so there is no skill-by-skill view.")
 else:
     bys = bys.assign(label=[meeting.standard_axis_label(c, n) for c, n in zip(bys["standard_code"], bys["n_items"])])
@@ -216,8 +258,38 @@ def style_levels(df: pd.DataFrame, score_cols: list[str]):
             .format({c: (lambda v: "" if pd.isna(v) else f"{v:.0%}") for c in score_cols}))
 
 
+# Light tints with black text: a whole grid of strong colour is hard to read on a projector.
+PROF_STYLE = {True: "background-color: #CFE8F7; color: #000000", False: "background-color: #F9DDB1; color: #000000"}
+
+
+def style_proficient(df: pd.DataFrame, prof: pd.DataFrame, cols: list[str]):
+    """Colour scale-result cells: blue when the level counts as proficient, amber when not."""
+    def colour(col: pd.Series) -> list[str]:
+        flags = prof[col.name] if col.name in prof else pd.Series([None] * len(col))
+        return [PROF_STYLE.get(None if pd.isna(f) else bool(f), "") for f in flags]
+    return df.style.apply(colour, subset=cols)
+
+
 with tab_grid:
-    if scores.empty:
+    if vendor:
+        srows = ui.data(meeting.scale_students, aid, school)
+        if only_class is not None and not srows.empty:
+            srows = srows[srows["teacher_id"] == only_class]
+        if srows.empty:
+            st.info("No student has a result on this test yet.")
+        else:
+            wide, prof = meeting.scale_grid_wide(srows, codes)
+            st.caption("Scale score, percentile and the vendor's level for every student, lowest overall score "
+                       "first. Blue = a level counted as proficient; amber = below it." +
+                       ("" if page.meeting else " Click a row to open that student's profile."))
+            sids = wide["student_id"].astype(str).tolist()
+            shown = ui.label_students(page, wide)
+            shown["Class"] = wide["teacher_id"].map(tname).values
+            rcodes = [c for c in wide.columns if c not in ("student_id", "first_name", "last_name", "teacher_id")]
+            display = shown[["student", "Class"] + rcodes].rename(columns={"student": "Student"})
+            student_table(style_proficient(display, prof, rcodes), sids, display["Student"].tolist(), "team_grid")
+            ui.download_buttons(display, f"students_by_result_{aid}", key="team_grid_dl")
+    elif scores.empty:
         st.info("No student has a result on this assessment yet.")
     else:
         wide = meeting.grid_wide(scores, codes)
@@ -255,6 +327,14 @@ with tab_groups:
         gshown = ui.label_students(page, grp)
         gshown["teacher"] = grp["teacher_id"].map(tname).values
         gshown["student_id_"] = gsids
+        if vendor:
+            # The vendor's words, not 0% / 100%: '198 · 31st pct · LoAvg'.
+            srows_g = ui.data(meeting.scale_students, aid, school)
+            cells = {(str(a), b): meeting.scale_cell(sc_, lv, pc) for a, b, sc_, lv, pc in zip(
+                srows_g["student_id"], srows_g["standard_code"], srows_g["scale_score"], srows_g["level"],
+                srows_g["percentile"])}
+            gshown["result"] = [cells.get((a, b), "") for a, b in zip(gsids, grp["standard_code"])]
+            gshown["level"] = gshown["result"]
         st.session_state.setdefault("team_group_standard", f["standard"] if f["standard"] in codes else codes[0])
         if st.session_state["team_group_standard"] not in codes:
             st.session_state["team_group_standard"] = codes[0]
@@ -274,24 +354,36 @@ with tab_groups:
                 if members.empty:
                     st.write("No students.")
                     continue
-                view = members[["student", "teacher", "score", "level"]].rename(
-                    columns={"student": "Student", "teacher": "Class", "score": "Score", "level": "Level"})
-                student_table(style_levels(view, ["Score"]), members["student_id_"].tolist(),
-                              view["Student"].tolist(), key, max_height=460)
+                if vendor:
+                    view = members[["student", "teacher", "result"]].rename(
+                        columns={"student": "Student", "teacher": "Class", "result": "Result"})
+                    styled = view.style
+                else:
+                    view = members[["student", "teacher", "score", "level"]].rename(
+                        columns={"student": "Student", "teacher": "Class", "score": "Score", "level": "Level"})
+                    styled = style_levels(view, ["Score"])
+                student_table(styled, members["student_id_"].tolist(), view["Student"].tolist(), key,
+                              max_height=460)
         export = gshown[["standard_code", "group", "student", "teacher", "score", "level"]].rename(
             columns={"standard_code": "standard"})
+        if vendor:
+            export = export.drop(columns="score").rename(columns={"level": "result"})
         st.markdown("**Take the groups with you** (every standard)" +
                     (" — names as shown: meeting mode is on." if page.meeting else ""))
         ui.download_buttons(export.rename(columns={"score": "score (0-1)"}), f"groups_{aid}", key="team_groups_dl")
+        cut_words = ("Below a proficient level" if vendor else f"Below the cut ({cut:.0%})")
         html_groups = meeting.groups_html(
             export.rename(columns={"standard": "standard_code"}), f"Groups: {info['title']}",
-            f"Below the cut ({cut:.0%}) = {meeting.INTERVENTION}; at or above = {meeting.EXTENSION}.",
+            f"{cut_words} = {meeting.INTERVENTION}; at or above = {meeting.EXTENSION}.",
             descriptions=dict(zip(bys["standard_code"], bys["description"])))
         ui.printable_download(html_groups, f"groups_{aid}", key="team_groups_print")
 
 with tab_items:
     items = ui.data(meeting.item_analysis, aid, school)
-    if items.empty:
+    if items.empty and vendor:
+        st.info(f"{vendor['vendor_label']} reports a scale score per student and goal area, not the answers to "
+                "each question, so there is no item analysis for this test.")
+    elif items.empty:
         st.info("No item-level responses for this assessment.")
     else:
         st.caption(f"Difficulty = average share of the item's points earned (below {meeting.TOO_HARD:.0%}: too "
@@ -338,7 +430,13 @@ with tab_growth:
                 "standard_code": "Standard", "prev_title": "Compared with", "matched": "Students with both",
                 "matched_before_pct": "Proficient before", "matched_now_pct": "Proficient now",
                 "became_proficient": "Became proficient", "slipped": "Slipped"})
-            gs["Average change"] = ["" if pd.isna(v) else f"{v * 100:+.0f} points" for v in summary["mean_change"]]
+            if vendor:
+                scale_name = vendor.get("scale_name") or "scale"
+                gs["Average change"] = ["" if pd.isna(v) else f"{v:+.0f} {scale_name}"
+                                        for v in summary["mean_scale_change"]]
+            else:
+                gs["Average change"] = ["" if pd.isna(v) else f"{v * 100:+.0f} points"
+                                        for v in summary["mean_change"]]
             gs["Compared with"] = [f"{t} ({d:%d %b %Y})" for t, d in zip(summary["prev_title"], summary["prev_date"])]
             ui.table(page, gs[["Standard", "Compared with", "Students with both", "Proficient before",
                                "Proficient now", "Average change", "Became proficient", "Slipped"]],
@@ -349,11 +447,22 @@ with tab_growth:
                 gsel = st.selectbox("Standard", list(summary["standard_code"]), key="team_growth_standard")
                 one = both[both["standard_code"] == gsel].sort_values(["change", "student_id"]).reset_index(drop=True)
                 oshown = ui.label_students(page, one)
-                view = pd.DataFrame({"Student": oshown["student"], "Class": one["teacher_id"].map(tname),
-                                     "Before": one["before"], "Now": one["now"], "Change": one["change"]})
-                pct = lambda v: "" if pd.isna(v) else f"{v:.0%}"  # noqa: E731
-                signed = lambda v: "" if pd.isna(v) else f"{v * 100:+.0f} points"  # noqa: E731
-                student_table(view.style.format({"Before": pct, "Now": pct, "Change": signed}),
+                if vendor:
+                    # Scale scores and the vendor's words, not 0% / 100%.
+                    view = pd.DataFrame({"Student": oshown["student"], "Class": one["teacher_id"].map(tname),
+                                         "Before": [meeting.scale_cell(a, b) for a, b in
+                                                    zip(one["before_scale"], one["before_level"])],
+                                         "Now": [meeting.scale_cell(a, b) for a, b in
+                                                 zip(one["now_scale"], one["now_level"])],
+                                         "Change": one["now_scale"] - one["before_scale"]})
+                    styled = view.style.format({"Change": lambda v: "" if pd.isna(v) else f"{v:+.0f}"})
+                else:
+                    view = pd.DataFrame({"Student": oshown["student"], "Class": one["teacher_id"].map(tname),
+                                         "Before": one["before"], "Now": one["now"], "Change": one["change"]})
+                    pct = lambda v: "" if pd.isna(v) else f"{v:.0%}"  # noqa: E731
+                    signed = lambda v: "" if pd.isna(v) else f"{v * 100:+.0f} points"  # noqa: E731
+                    styled = view.style.format({"Before": pct, "Now": pct, "Change": signed})
+                student_table(styled,
                               one["student_id"].astype(str).tolist(), view["Student"].tolist(),
                               "team_growth_students", max_height=460)
                 ui.download_buttons(view, f"growth_{aid}_{gsel}", key="team_growth_dl")

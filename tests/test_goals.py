@@ -36,6 +36,7 @@ def add_assessment(con, aid, on, cut=0.7, subject="ELA", grade="3", kind="benchm
                 [aid, f"Test {aid}", subject, grade, kind, on, cut])
     for pos, (item, pts, std) in enumerate(items, 1):
         con.execute("INSERT INTO items VALUES (?, ?, ?, ?, NULL, ?, 1)", [aid, item, std, pts, pos])
+    store.refresh_points(con, [aid])  # raw inserts: keep the stored scores as an import would
 
 
 def add_scores(con, aid, scores):
@@ -44,6 +45,7 @@ def add_scores(con, aid, scores):
         per_item = earned if isinstance(earned, dict) else {"1": earned}
         for item, pts in per_item.items():
             con.execute("INSERT INTO responses VALUES (?, ?, ?, ?, NULL, 1)", [aid, sid, item, float(pts)])
+    store.refresh_points(con, [aid])
 
 
 def add_section(con, section, teacher, students, subject="ELA", grade="3",

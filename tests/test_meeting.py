@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import meeting, stats
+from lib import meeting, stats, store
 
 AID = "A1"
 
@@ -16,6 +16,8 @@ def insert(con, table: str, rows: list[tuple]) -> None:
     cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()][: len(rows[0])]
     marks = ", ".join("?" * len(cols))
     con.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
+    if table in ("responses", "items"):
+        store.refresh_points(con)  # as every import does
 
 
 def add_responses(con, aid: str, table: dict[str, list], letters: dict[str, list] | None = None) -> None:

@@ -166,3 +166,68 @@ def test_empty_store_says_what_to_do(app_db):
     at.run()
     assert not at.exception
     assert any("No common assessment" in i.value for i in at.info)
+
+
+# --- a vendor scale-score test (NWEA MAP): levels, not points -----------------------------------------
+
+@pytest.fixture
+def map_app(tmp_path):
+    """A store holding two MAP Growth terms (fall and winter) for three grade-3 students with a teacher."""
+    from tests.formats_util import load
+    from tests.test_formats_nwea_map import ROWS, results_csv
+
+    path = tmp_path / "map.duckdb"
+    con = store.connect(path)
+    fall = [dict(r, teacher="Ms Rivera") for r in ROWS]
+    winter = [dict(r, teacher="Ms Rivera", rit=str(int(r["rit"]) + 9), pct=str(min(99, int(r["pct"]) + 5)))
+              for r in ROWS]
+    load(con, ("fall.csv", results_csv(fall, style="teacher")))
+    load(con, ("winter.csv", results_csv(winter, style="teacher").replace("Fall 2026-2027", "Winter 2026-2027")
+               .replace("9/10/2026", "1/12/2027")))
+    con.close()
+    with app_pointed_at(path):
+        yield path
+
+
+def test_scale_score_test_shows_vendor_levels_not_points(map_app):
+    """The MAP winter test reads in RIT, percentiles and NWEA's words: no 'cut 100%' anywhere, the levels
+    chart instead of points, the grid in '210 · 55th pct · Avg' cells and growth in RIT."""
+    at = open_page()
+    title = at.selectbox(key="team_assessment").format_func(at.selectbox(key="team_assessment").value)
+    assert "Winter" in title  # the newest test someone took (scale results count as taken)
+    m = metrics(at)
+    # Winter percentiles 55, 54, 77: all three at or above 50.
+    assert m["Proficient (vendor level)"] == "100%" and m["Students assessed"] == "3"
+    text = " ".join(x.value for x in at.markdown) + " ".join(x.value for x in at.caption)
+    assert "100%" not in " ".join(x.value for x in at.caption) and "≥" not in " ".join(m)
+    assert "vendor's levels" in text
+    grid = [df.value for df in at.dataframe if "Overall" in df.value.columns][0]
+    assert len(grid) == 3
+    assert grid["Overall"].iloc[0] == "197 · 54th pct · Avg"       # lowest RIT first (188 + 9)
+    goal = [c for c in grid.columns if "Operations and Algebraic" in c][0]
+    assert set(grid[goal]) == {"210 · Avg", "197 · Low", "224 · Hi"}
+    growth = [df.value for df in at.dataframe if "Average change" in df.value.columns]
+    assert growth and set(growth[0]["Average change"]) == {"+9 RIT"}
+    assert any("no item analysis" in i.value for i in at.info)
+
+
+def test_scale_levels_hand_worked(map_app):
+    """Students per NWEA goal adjective on the fall test: Avg and above count as proficient."""
+    con = store.connect(map_app, read_only=True)
+    try:
+        aid = store.fetch_value(con, "SELECT assessment_id FROM assessments WHERE title LIKE '%Fall%'")
+        lv = meeting.scale_levels(con, aid)
+    finally:
+        con.close()
+    overall = lv[lv["standard_code"] == meeting.OVERALL]
+    # Fall percentiles 50, 49, 72 (quintiles Avg, Avg, HiAvg): the cut of 50 splits 'Avg', so it says which part.
+    assert dict(zip(overall["level"], overall["proficient"])) == {
+        "Avg (below the cut)": False, "Avg (at or above the cut)": True, "HiAvg": True}
+    assert list(overall["students"]) == [1, 1, 1]
+    assert overall["pct"].iat[0] == pytest.approx(2 / 3)
+    oat = lv[lv["standard_code"].str.contains("Operations and Algebraic")]
+    assert list(oat["level"]) == ["Low", "Avg", "Hi"]            # below first, then the vendor's order
+    assert list(oat["proficient"]) == [False, True, True] and oat["pct"].iat[0] == pytest.approx(2 / 3)
+    geo = lv[lv["standard_code"].str.contains("Geometry")]
+    assert dict(zip(geo["level"], geo["proficient"])) == {"LoAvg": False, "Avg": True}
+    assert dict(zip(geo["level"], geo["students"])) == {"LoAvg": 1, "Avg": 2}

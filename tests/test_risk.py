@@ -139,6 +139,7 @@ def test_demo_features_equal_with_the_future_deleted(demo_con):
                      "(SELECT assessment_id FROM assessments WHERE administered_on >= ?)", [day])
     demo_con.execute("DELETE FROM assessments WHERE administered_on >= ?", [day])
     demo_con.execute("DELETE FROM attendance WHERE period_end >= ?", [day])
+    store.refresh_points(demo_con)
     cut = risk.features(demo_con, day)
     assert len(full) > 300
     pd.testing.assert_frame_equal(full, cut)
@@ -374,6 +375,7 @@ def test_predictions_ignore_data_after_as_of(con):
     con.execute("DELETE FROM responses WHERE assessment_id IN "
                 "(SELECT assessment_id FROM assessments WHERE administered_on >= ?)", [day])
     con.execute("DELETE FROM attendance WHERE period_end >= ?", [day])
+    store.refresh_points(con)
     cut = risk.build(con, day)
     assert full.mode == cut.mode == "model"
     cols = ["student_id", "subject", "probability", "band", "reasons_text"]

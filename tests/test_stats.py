@@ -73,3 +73,10 @@ def test_compare_intervals(a, b, expected):
 def test_percent_excludes_empty_groups():
     assert stats.percent(3, 4) == 0.75
     assert math.isnan(stats.percent(0, 0))
+
+
+@pytest.mark.parametrize(("n", "text"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"),
+                                         (12, "12th"), (13, "13th"), (21, "21st"), (52, "52nd"), (99, "99th"),
+                                         (100, "100th"), (111, "111th")])
+def test_ordinal(n, text):
+    assert stats.ordinal(n) == text
