@@ -668,6 +668,8 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
                 "Stop that process or use another file with --db."
             ) from exc
         raise
+    # No progress bar on the terminal (a long migration or query would draw one into logs and the CLI).
+    con.execute("SET enable_progress_bar = false")
     if not read_only:
         migrate(con)
     return con
