@@ -638,7 +638,37 @@ store.MIGRATIONS.append((
             evaluation BLOB,         -- Parquet
             PRIMARY KEY (fingerprint, as_of, outcome))"""],
 ))
+store.MIGRATIONS.append((
+    22,
+    "risk_student_rows: each student's kept risk rows, for the profile (lib/risk.py)",
+    ["""CREATE TABLE IF NOT EXISTS risk_student_rows (
+            fingerprint VARCHAR, as_of VARCHAR, outcome VARCHAR, student_id VARCHAR, subject VARCHAR,
+            grade_level VARCHAR, probability DOUBLE, band VARCHAR, reasons_text VARCHAR, mode VARCHAR)"""],
+))
 KEEP_RESULTS = 4
+
+queries.define(
+    "risk_kept_student_rows",
+    """SELECT subject, grade_level, probability, band, reasons_text, mode FROM risk_student_rows
+       WHERE fingerprint = $fingerprint AND as_of = '' AND outcome = 'summative' AND student_id = $sid
+       ORDER BY subject""",
+)
+queries.define(
+    "risk_is_kept",
+    """SELECT count(*) FROM risk_results WHERE fingerprint = $fingerprint AND as_of = '' AND outcome = 'summative'""",
+)
+
+
+def _student_rows(result: RiskResult) -> pd.DataFrame:
+    p = result.predictions
+    if p.empty:
+        return pd.DataFrame()
+    out = p[["student_id", "subject", "grade_level", "probability", "band", "reasons_text"]].copy()
+    out["student_id"] = out["student_id"].astype(str)
+    out["grade_level"] = out["grade_level"].astype(object).where(out["grade_level"].notna(), None)
+    out["probability"] = pd.to_numeric(out["probability"], errors="coerce").astype("float64")
+    out["mode"] = result.mode
+    return out
 
 queries.define(
     "risk_saved_result",
@@ -647,22 +677,26 @@ queries.define(
 )
 
 
-def _to_parquet(df: pd.DataFrame) -> bytes:
+BLOB_FORMAT = "arrow-ipc-zstd"  # an Arrow stream reads back in a fraction of Parquet's time (0.4 s vs 1 s)
+
+
+def _to_blob(df: pd.DataFrame) -> bytes:
     import io
 
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
     buf = io.BytesIO()
-    df.to_parquet(buf, index=False)
+    with pa.ipc.new_stream(buf, table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as w:
+        w.write_table(table)
     return buf.getvalue()
 
 
-def _from_parquet(data: bytes) -> pd.DataFrame:
-    import io
+def _from_blob(data: bytes) -> pd.DataFrame:
+    import pyarrow as pa
 
-    df = pd.read_parquet(io.BytesIO(data))
-    for col in ("reasons", "rule_reasons"):
-        if col in df:  # Parquet gives lists back as arrays; pages join them as lists
-            df[col] = [list(v) if v is not None else [] for v in df[col]]
-    return df
+    # Reason lists come back as arrays of words (len and join work the same).
+    return pa.ipc.open_stream(bytes(data)).read_all().to_pandas()
 
 
 def save_result(con: duckdb.DuckDBPyConnection, fingerprint: str, as_of: str, outcome: str,
@@ -670,7 +704,8 @@ def save_result(con: duckdb.DuckDBPyConnection, fingerprint: str, as_of: str, ou
     """Keep a result in the store (the newest few per database); False when the store cannot be written."""
     import json
 
-    meta = {"mode": result.mode, "model_name": result.model_name, "mode_reason": result.mode_reason,
+    meta = {"format": BLOB_FORMAT, "mode": result.mode, "model_name": result.model_name,
+            "mode_reason": result.mode_reason,
             "as_of": result.as_of.isoformat() if result.as_of else None, "outcome": result.outcome,
             "training": result.training, "candidates": result.candidates,
             "features_used": result.features_used, "validation": result.validation}
@@ -682,10 +717,24 @@ def save_result(con: duckdb.DuckDBPyConnection, fingerprint: str, as_of: str, ou
             cur.execute("INSERT INTO risk_results (fingerprint, as_of, outcome, meta, predictions, evaluation) "
                         "VALUES (?, ?, ?, ?, ?, ?)",
                         [fingerprint, as_of, outcome, json.dumps(meta, default=str),
-                         _to_parquet(result.predictions), _to_parquet(result.evaluation)])
+                         _to_blob(result.predictions), _to_blob(result.evaluation)])
+            # One student's rows on their own, so a profile opened after a restart reads two rows.
+            cur.execute("DELETE FROM risk_student_rows WHERE fingerprint = ? AND as_of = ? AND outcome = ?",
+                        [fingerprint, as_of, outcome])
+            rows = _student_rows(result)
+            if len(rows):
+                cur.register("_rows", rows)
+                try:
+                    cur.execute("""INSERT INTO risk_student_rows SELECT ?, ?, ?, student_id, subject, grade_level,
+                                   probability, band, reasons_text, mode FROM _rows""",
+                                [fingerprint, as_of, outcome])
+                finally:
+                    cur.unregister("_rows")
             cur.execute("""DELETE FROM risk_results WHERE created_at < (SELECT min(created_at) FROM
                            (SELECT created_at FROM risk_results ORDER BY created_at DESC LIMIT ?))""",
                         [KEEP_RESULTS])
+            cur.execute("""DELETE FROM risk_student_rows WHERE (fingerprint, as_of, outcome) NOT IN
+                           (SELECT fingerprint, as_of, outcome FROM risk_results)""")
         return True
     except duckdb.Error:
         return False  # a read-only or busy store: the result still serves this process from memory
@@ -705,25 +754,37 @@ def load_result(con: duckdb.DuckDBPyConnection, fingerprint: str, as_of: str, ou
         return None
     row = df.iloc[0]
     meta = json.loads(row["meta"])
+    if meta.get("format") != BLOB_FORMAT:
+        return None  # kept by an older version: train again
     return RiskResult(mode=meta["mode"], model_name=meta["model_name"], mode_reason=meta["mode_reason"],
                       as_of=dt.date.fromisoformat(meta["as_of"]) if meta["as_of"] else None,
-                      outcome=meta["outcome"], predictions=_from_parquet(row["predictions"]),
-                      evaluation=_from_parquet(row["evaluation"]), training=meta["training"],
+                      outcome=meta["outcome"], predictions=_from_blob(row["predictions"]),
+                      evaluation=_from_blob(row["evaluation"]), training=meta["training"],
                       candidates=meta["candidates"], features_used=meta["features_used"],
                       validation=meta["validation"])
 
 
 def student_risk(con: duckdb.DuckDBPyConnection, student_id: str) -> pd.DataFrame:
     """One student's current risk per subject: probability, band and reasons (for the student profile)."""
-    result = cached_build(con)
-    p = result.predictions
-    cols = ["subject", "grade_level", "probability", "band", "reasons_text"]
-    if p.empty:
-        return pd.DataFrame(columns=["Subject", "Grade", "Risk", "Band", "Reasons"])
-    rows = p.loc[p["student_id"].astype(str) == str(student_id), cols]
-    out = rows.rename(columns={"subject": "Subject", "grade_level": "Grade", "probability": "Risk",
-                               "band": "Band", "reasons_text": "Reasons"}).reset_index(drop=True)
-    if result.mode == "rule":
+    empty = pd.DataFrame(columns=["Subject", "Grade", "Risk", "Band", "Reasons"])
+    fingerprint = _fingerprint(con)
+    cached = _CACHE.get((fingerprint, "", "summative"))
+    if cached is None and queries.scalar(con, "risk_is_kept", fingerprint=fingerprint):
+        # A result is kept: read this student's rows, not the whole district's predictions.
+        rows = queries.run(con, "risk_kept_student_rows", fingerprint=fingerprint, sid=str(student_id))
+        mode = rows["mode"].iat[0] if len(rows) else "model"
+    else:
+        result = cached or cached_build(con)
+        p = result.predictions
+        if p.empty:
+            return empty
+        rows = p.loc[p["student_id"].astype(str) == str(student_id),
+                     ["subject", "grade_level", "probability", "band", "reasons_text"]].sort_values("subject")
+        mode = result.mode
+    out = rows[["subject", "grade_level", "probability", "band", "reasons_text"]].rename(
+        columns={"subject": "Subject", "grade_level": "Grade", "probability": "Risk", "band": "Band",
+                 "reasons_text": "Reasons"}).reset_index(drop=True)
+    if mode == "rule":
         return out.drop(columns=["Risk"])
     out["Risk"] = out["Risk"].map(pct_text)
     return out

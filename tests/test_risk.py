@@ -305,7 +305,16 @@ def test_a_fresh_start_reads_the_kept_result_instead_of_retraining(demo_result, 
         pd.testing.assert_frame_equal(first.evaluation.reset_index(drop=True), again.evaluation)
         assert (again.mode, again.model_name, again.as_of, again.training, again.features_used, again.validation) == \
             (first.mode, first.model_name, first.as_of, first.training, first.features_used, first.validation)
-        assert isinstance(again.predictions["reasons"].iloc[0], list)
+        assert list(again.predictions["reasons"].iloc[0]) == list(first.predictions["reasons"].iloc[0])
+        # The profile reads one student's kept rows without loading the district's predictions.
+        sid0 = str(first.predictions["student_id"].iloc[0])
+        risk._CACHE.clear()
+        monkeypatch.setattr(risk, "load_result", lambda *a, **k: pytest.fail("loaded every prediction"))
+        kept = risk.student_risk(c, sid0)
+        risk._CACHE[(risk._fingerprint(c), "", "summative")] = first
+        pd.testing.assert_frame_equal(kept, risk.student_risk(c, sid0))
+        monkeypatch.undo()
+        monkeypatch.setattr(risk, "build", lambda *a, **k: pytest.fail("retrained although a result was kept"))
         calls = []
         monkeypatch.setattr(risk, "build", lambda *a, **k: calls.append(1) or first)
         sid = str(first.predictions["student_id"].iloc[0])
