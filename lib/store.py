@@ -607,6 +607,36 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             SELECT * FROM v_scale_overall_scores""",
         ],
     ),
+    (
+        33,
+        "v_assessment_roster: who took a test, from the stored point scores (not a DISTINCT over responses)",
+        [
+            """CREATE OR REPLACE VIEW v_assessment_roster AS
+            WITH expected AS (
+                SELECT a.assessment_id, e.student_id, s.section_id, s.teacher_id
+                FROM assessments a
+                JOIN sections s
+                  ON (a.subject IS NULL OR s.subject IS NULL OR lower(s.subject) = lower(a.subject))
+                 AND (a.grade_level IS NULL OR s.grade_level IS NULL OR s.grade_level = a.grade_level)
+                 AND (a.administered_on IS NULL OR s.starts_on IS NULL OR a.administered_on >= s.starts_on)
+                 AND (a.administered_on IS NULL OR s.ends_on IS NULL OR a.administered_on <= s.ends_on)
+                JOIN enrollments e ON e.section_id = s.section_id
+            ),
+            -- points_overall has one row per student with a response on the test (migration 32).
+            takers AS (SELECT assessment_id, student_id FROM points_overall
+                       UNION SELECT DISTINCT assessment_id, student_id FROM scores),
+            one_section AS (
+                SELECT assessment_id, student_id, min(section_id) AS section_id, min(teacher_id) AS teacher_id
+                FROM expected GROUP BY ALL
+            )
+            SELECT coalesce(o.assessment_id, t.assessment_id) AS assessment_id,
+                   coalesce(o.student_id, t.student_id) AS student_id,
+                   o.section_id, o.teacher_id,
+                   t.student_id IS NOT NULL AS assessed
+            FROM one_section o FULL OUTER JOIN takers t
+              ON o.assessment_id = t.assessment_id AND o.student_id = t.student_id""",
+        ],
+    ),
 ]
 
 # Tables whose rows an import brings (undo removes them by import_id).
