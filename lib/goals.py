@@ -272,10 +272,12 @@ a AS MATERIALIZED (
                       AND c.standard_code = $standard::VARCHAR))
 )"""
 
-# Scores per student per assessment: item responses (earned / possible points), plus scale-score
-# results (vendor tests) as 1/0 of 1 point with proficiency_cut 1.0, the same rule as the core views
-# v_overall_scores / v_standard_scores (migration 30). Written out rather than read from those views
-# so the filter on the goal's assessments reaches the responses scan (a district has ~10M rows).
+# Scores per student per assessment: item responses (earned / possible points, read from the stored
+# points_overall / points_standard tables that every write keeps, migration 32), plus scale-score results
+# (vendor tests) as 1/0 of 1 point with proficiency_cut 1.0, the same rule as the core views
+# v_overall_scores / v_standard_scores. Written out rather than read from those views so the filter on
+# the goal's assessments reaches the scans (points_* are sorted by assessment_id, so whole row groups
+# are skipped), and the standard picks one table instead of scanning both.
 _SCORED = """
 scale AS MATERIALIZED (
     SELECT v.assessment_id, v.student_id, v.standard_code, v.proficient, v.vendor
@@ -283,11 +285,14 @@ scale AS MATERIALIZED (
     WHERE v.assessment_id IN (SELECT assessment_id FROM a) AND v.proficient IS NOT NULL
 ),
 scored AS (
-    SELECT r.assessment_id, r.student_id, sum(r.points_earned) AS earned, sum(i.points_possible) AS possible
-    FROM responses r JOIN items i USING (assessment_id, item)
-    JOIN (SELECT DISTINCT assessment_id FROM a) fa ON fa.assessment_id = r.assessment_id
-    WHERE ($standard::VARCHAR IS NULL OR i.standard_code = $standard::VARCHAR)
-    GROUP BY ALL
+    SELECT p.assessment_id, p.student_id, p.earned, p.possible
+    FROM points_overall p
+    WHERE $standard::VARCHAR IS NULL AND p.assessment_id IN (SELECT assessment_id FROM a)
+    UNION ALL
+    SELECT p.assessment_id, p.student_id, p.earned, p.possible
+    FROM points_standard p
+    WHERE $standard::VARCHAR IS NOT NULL AND p.standard_code = $standard::VARCHAR
+      AND p.assessment_id IN (SELECT assessment_id FROM a)
     UNION ALL
     SELECT assessment_id, student_id, CASE WHEN proficient THEN 1.0 ELSE 0.0 END, 1.0
     FROM scale

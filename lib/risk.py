@@ -602,8 +602,21 @@ def filter_predictions(predictions: pd.DataFrame, school: str | None = None, gra
     return out
 
 
+_FINGERPRINTS: dict = {}
+
+
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    return "|".join(str(v) for v in queries.run(con, "risk_inputs").iloc[0].tolist())
+    # Every write bumps the data version, so one database at one version has one fingerprint.
+    key = (store.fetch_value(con, "SELECT file FROM pragma_database_list WHERE name = current_database()"),
+           store.data_version(con))
+    if key[0] and key in _FINGERPRINTS:
+        return _FINGERPRINTS[key]
+    value = "|".join(str(v) for v in queries.run(con, "risk_inputs").iloc[0].tolist())
+    if key[0]:  # an in-memory database has no file to name it by
+        if len(_FINGERPRINTS) >= 16:
+            _FINGERPRINTS.pop(next(iter(_FINGERPRINTS)))
+        _FINGERPRINTS[key] = value
+    return value
 
 
 def cached_build(con: duckdb.DuckDBPyConnection, as_of: str | None = None, outcome: str = "summative") -> RiskResult:
