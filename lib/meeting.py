@@ -594,6 +594,12 @@ def scale_levels(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = 
                  standards: list[str] | None = None) -> pd.DataFrame:
     """Students per vendor level, overall then per goal/domain, lowest level first, each marked proficient."""
     df = queries.run(con, "meeting_scale_levels", aid=aid, school=school, overall=OVERALL)
+    return levels_frame(df, standards)
+
+
+def levels_frame(df: pd.DataFrame, standards: list[str] | None = None) -> pd.DataFrame:
+    """Counts per (standard_code, vendor_level, proficient) made into the levels table pages show: words,
+    lowest level first, shares and % proficient of the students whose level is decided."""
     cols = ["standard_code", "level", "proficient", "students", "share", "mean_scale_score", "level_rank", "pct",
             "assessed"]
     if df.empty:

@@ -95,6 +95,14 @@ else:
     if len(summary) > 4:
         st.caption(f"{len(summary) - 4} more standard(s) in the tables below.")
 
+# Vendor scale-score results (MAP goal areas, i-Ready domains, Star standards) read in the vendor's levels.
+vendor_levels = ui.data(se.levels, codes, **scope)
+if not vendor_levels.empty:
+    st.markdown("**Where students stand in the vendor's levels** (latest scale-score result each)")
+    st.caption("Right of the black line: levels counted as proficient (the mapping is on the Import page, under "
+               "'Scale-score levels'); left: levels below, the lowest outermost. Bold = % proficient.")
+    ui.chart(page, charts.vendor_levels_chart(vendor_levels, big=page.meeting), key="standards_levels_chart")
+
 by_a = ui.data(se.by_assessment, codes, **scope)
 # The trend shows every year, so a new year's first check sits next to last year's.
 by_a_all = ui.data(se.by_assessment, codes, **dict(scope, date_from=None, date_to=None))
@@ -206,13 +214,18 @@ with tab_students:
         shown = ui.label_students(page, not_prof)
         tlabels = ui.teacher_labels(page, list(not_prof["teacher_id"].dropna().unique()))
         shown["class"] = [tlabels.get(t, t) if isinstance(t, str) else NO_CLASS for t in not_prof["teacher_id"]]
+        # A scale-score result reads as its score and level ('198 · 31st pct · LoAvg'), not 0%.
+        words = ui.data(se.latest_levels, codes, **scope)
+        wmap = {(str(a), b): r for a, b, r in zip(words["student_id"], words["standard_code"], words["result"])}
+        shown["latest_level"] = [wmap.get((str(a), b), "") for a, b in
+                                 zip(not_prof["student_id"], not_prof["standard_code"])]
         t = shown.rename(columns={"student": "Student", "grade_level": "Grade", "class": "Class",
                                   "standard_code": "Standard", "latest_score": "Latest score",
                                   "latest_assessment": "Latest assessment", "latest_date": "Date",
                                   "attempts": "Attempts", "best_score": "Best score",
-                                  "times_proficient": "Times proficient"})
+                                  "times_proficient": "Times proficient", "latest_level": "Latest level"})
         t = t[["Student", "Grade", "Class", "Standard", "Latest score", "Latest assessment", "Date", "Attempts",
-               "Best score", "Times proficient"]]
+               "Best score", "Times proficient"] + (["Latest level"] if len(words) else [])]
         st.markdown(f"**{len(t)} not yet proficient**" + (f" ({t['Student'].nunique()} students)" if multi else ""))
         ui.table(page, ui.shown_dates(t), percent_cols=("Latest score", "Best score"), key="standards_students_table")
         ui.download_buttons(ui.shown_dates(t), "not_yet_proficient", key="standards_students_dl")

@@ -128,3 +128,20 @@ def independent_headline(con, aid: str) -> tuple[int, int]:
     per = r.groupby("student_id")[["points_earned", "points_possible"]].sum()
     score = per["points_earned"] / per["points_possible"]
     return len(score), int((score >= cut).sum())
+
+
+def map_two_terms(path: Path) -> Path:
+    """A store with two MAP Growth terms (fall, then winter +9 RIT) for three grade-3 students of Ms Rivera."""
+    from tests.test_formats_nwea_map import ROWS, results_csv
+
+    con = store.connect(path)
+    try:
+        fall = [dict(r, teacher="Ms Rivera") for r in ROWS]
+        winter = [dict(r, teacher="Ms Rivera", rit=str(int(r["rit"]) + 9), pct=str(min(99, int(r["pct"]) + 5)))
+                  for r in ROWS]
+        load(con, ("fall.csv", results_csv(fall, style="teacher")))
+        load(con, ("winter.csv", results_csv(winter, style="teacher").replace("Fall 2026-2027", "Winter 2026-2027")
+                   .replace("9/10/2026", "1/12/2027")))
+    finally:
+        con.close()
+    return path

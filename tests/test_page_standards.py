@@ -111,3 +111,25 @@ def test_page_works_on_stores_that_lack_parts(kind, tmp_path, monkeypatch):
     finally:
         st.cache_resource.clear()
         st.cache_data.clear()
+
+
+def test_a_vendor_goal_area_reads_in_levels(tmp_path):
+    """A MAP goal area: the page shows the vendor's levels chart, and students not yet proficient carry their
+    latest RIT and NWEA adjective, not '0%'."""
+    from tests.formats_util import map_two_terms
+
+    path = map_two_terms(tmp_path / "map.duckdb")
+    con = store.connect(path, read_only=True)
+    try:
+        code = store.fetch_value(con, "SELECT DISTINCT standard_code FROM scores WHERE standard_code LIKE '%Geometry'")
+        lv = se.levels(con, (code,))
+    finally:
+        con.close()
+    # Winter Geometry adjectives (ROWS): S1 LoAvg, S2 Avg, S3 Avg -> one below, two at a proficient level.
+    assert dict(zip(lv["level"], lv["students"])) == {"LoAvg": 1, "Avg": 2}
+    assert lv["pct"].iat[0] == pytest.approx(2 / 3)
+    with app_pointed_at(path):
+        at = open_page("pages/5_Standards.py", standard=code, year="All years")
+        assert any("vendor's levels" in m.value for m in at.markdown)
+        table = next(df.value for df in at.dataframe if "Latest level" in df.value.columns)
+        assert list(table["Latest level"]) == ["210 · LoAvg"]      # S1: fall 201 + 9

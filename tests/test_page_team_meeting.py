@@ -173,18 +173,9 @@ def test_empty_store_says_what_to_do(app_db):
 @pytest.fixture
 def map_app(tmp_path):
     """A store holding two MAP Growth terms (fall and winter) for three grade-3 students with a teacher."""
-    from tests.formats_util import load
-    from tests.test_formats_nwea_map import ROWS, results_csv
+    from tests.formats_util import map_two_terms
 
-    path = tmp_path / "map.duckdb"
-    con = store.connect(path)
-    fall = [dict(r, teacher="Ms Rivera") for r in ROWS]
-    winter = [dict(r, teacher="Ms Rivera", rit=str(int(r["rit"]) + 9), pct=str(min(99, int(r["pct"]) + 5)))
-              for r in ROWS]
-    load(con, ("fall.csv", results_csv(fall, style="teacher")))
-    load(con, ("winter.csv", results_csv(winter, style="teacher").replace("Fall 2026-2027", "Winter 2026-2027")
-               .replace("9/10/2026", "1/12/2027")))
-    con.close()
+    path = map_two_terms(tmp_path / "map.duckdb")
     with app_pointed_at(path):
         yield path
 
