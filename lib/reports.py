@@ -285,9 +285,15 @@ def meeting_pdf(con: duckdb.DuckDBPyConnection, assessment_id: str, meeting: boo
     rep.heading(f"{info['title']}", 18)
     subject = info.get("subject") or ""
     grade = info.get("grade_level")
-    rep.para(f"{'Grade ' + str(grade) + ' ' if grade else ''}{subject} · {info['kind']} · {when} · "
-             f"cut {cut:.0%} of points · {int(info['n_items'] or 0)} items on {int(info['n_standards'] or 0)} "
-             f"standard(s)" + (f" · {school}" if school else ""))
+    from lib.formats import scale
+
+    vendor = scale.assessment_scale(con, assessment_id)
+    measure = (f"{vendor['vendor_label']} scale scores ({vendor.get('scale_name') or 'scale'}) · proficient = a "
+               f"level the mapping counts as proficient · {int(info['n_standards'] or 0)} goal area(s)/domain(s)"
+               if vendor else f"cut {cut:.0%} of points · {int(info['n_items'] or 0)} items on "
+                              f"{int(info['n_standards'] or 0)} standard(s)")
+    rep.para(f"{'Grade ' + str(grade) + ' ' if grade else ''}{subject} · {info['kind']} · {when} · {measure}"
+             + (f" · {school}" if school else ""))
     if meeting_mode:
         rep.banner("Meeting mode: student names are pseudonyms; colleagues are Teacher A, B...")
     h = mt.headline(con, assessment_id, school)
@@ -296,15 +302,23 @@ def meeting_pdf(con: duckdb.DuckDBPyConnection, assessment_id: str, meeting: boo
         (_pct(h["pct"]), f"proficient: {h['proficient']} of {h['assessed']} assessed"),
         (f"{h['assessed']}", "students assessed"),
         (f"{h['not_assessed']}", "expected but not assessed"),
-        (_pct(h["mean_score"]), "average score"),
+        (_pct(h["mean_score"]), "average score") if not vendor else ("-", "(no points: vendor levels)"),
     ])
     rep.para(f"% proficient = students at or above the cut / students with a score{interval}. "
              "Students not assessed are listed at the end and are not in the denominator.", 9)
 
     # 2. By standard.
     bys = mt.by_standard(con, assessment_id, school, gap, exceeds)
-    rep.heading("Results by standard", 14)
-    if bys.empty or int(bys["students"].sum()) == 0:
+    rep.heading("Results by standard" if not vendor else "Overall and by goal area, in the vendor's levels", 14)
+    levels = mt.scale_levels(con, assessment_id, school, list(bys["standard_code"])) if vendor else None
+    if vendor and not levels.empty:
+        rep.image(chart_png(charts.vendor_levels_chart(levels), width=820))
+        t = levels[levels["proficient"].notna()]
+        rep.table(pd.DataFrame({"Result": t["standard_code"], "Level": t["level"],
+                                "Proficient": t["proficient"].map({True: "yes", False: "no"}),
+                                "Students": t["students"], "Share": [_pct(p) for p in t["share"]]}),
+                  widths=[70, 50, 24, 24, 24], size=8.5)
+    elif bys.empty or int(bys["students"].sum()) == 0:
         rep.para("No results by standard: the assessment has no items aligned to a standard, or no one has "
                  "taken it yet.")
     else:
@@ -369,7 +383,8 @@ def meeting_pdf(con: duckdb.DuckDBPyConnection, assessment_id: str, meeting: boo
         names = _teacher_names(con, list(grp["teacher_id"].dropna().unique()), meeting_mode)
         shown = privacy.label_students(grp, meeting_mode, name_style)
         shown["teacher"] = grp["teacher_id"].map(lambda t: names.get(t, mt.NO_TEACHER)).values
-        rep.para(f"Per standard: below the cut ({cut:.0%}) = {mt.INTERVENTION}; at or above = {mt.EXTENSION}.", 9)
+        below = "below a proficient level" if vendor else f"below the cut ({cut:.0%})"
+        rep.para(f"Per standard: {below} = {mt.INTERVENTION}; at or above = {mt.EXTENSION}.", 9)
         n_students = shown["student"].nunique()
         listed = n_students <= MAX_LISTED
         rep.para("Students are listed by class, lowest score first in the support group." if listed else
@@ -390,7 +405,7 @@ def meeting_pdf(con: duckdb.DuckDBPyConnection, assessment_id: str, meeting: boo
                     continue
                 for teacher, m in members.groupby("teacher", sort=True):
                     m = m.sort_values(["score", "student"], ascending=[title == mt.INTERVENTION, True])
-                    names = ", ".join(f"{n} {_pct(v)}" for n, v in zip(m["student"], m["score"]))
+                    names = ", ".join(n if vendor else f"{n} {_pct(v)}" for n, v in zip(m["student"], m["score"]))
                     rep.para(f"{teacher} ({len(m)}): {names}", 8.5)
 
     # 5. Not assessed.

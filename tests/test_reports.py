@@ -165,3 +165,20 @@ def test_meeting_pdf_for_a_whole_district_gives_counts_not_lists(tiny, monkeypat
     assert "too many to list" in text and "too many for one team" in text
     assert "Ada Quill" not in text
     assert "3.NF.A.1: 4 need support, 1 ready for extension" in text
+
+
+def test_meeting_pdf_for_a_vendor_test_speaks_in_levels(tmp_path):
+    """A MAP test's report names the vendor scale and levels, never 'cut 100% of points'."""
+
+    from tests.formats_util import map_two_terms
+
+    path = map_two_terms(tmp_path / "map.duckdb")
+    con = store.connect(path)
+    try:
+        aid = store.fetch_value(con, "SELECT assessment_id FROM assessments WHERE title LIKE '%Winter%'")
+        data = reports.meeting_pdf(con, aid, meeting=False)
+    finally:
+        con.close()
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    assert "NWEA MAP scale scores (RIT)" in text and "vendor's levels" in text
+    assert "100% of points" not in text and "below a proficient level" in text
