@@ -326,10 +326,11 @@ def phase_train(db: Path) -> dict:
     """The early-warning model's one-off training on the district (what the first view after an import pays)."""
     from lib import risk, store
 
-    con = store.connect(db, read_only=True)
+    con = store.connect(db)
     t0 = time.perf_counter()
     result = risk.build(con)
     seconds = time.perf_counter() - t0
+    risk.save_result(con, risk._fingerprint(con), "", "summative", result)  # the pages then read it, as in the app
     con.close()
     return {"seconds": seconds, "mode": result.mode, "model": result.model_name,
             "training_rows": result.training.get("rows"), "predictions": len(result.predictions),
