@@ -10,6 +10,7 @@ import pytest
 from lib import ingest, meeting, store
 from tests.conftest import app_pointed_at
 from tests.formats_util import sample
+from tests.test_page_school_trends import open_page as _run
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["app.py"] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
@@ -20,7 +21,8 @@ FILES = [("nwea_map", "edanalytics_earthmover", "MAP_Growth_sample_anonymized_fi
 
 @pytest.fixture(scope="module")
 def vendor_app(tmp_path_factory):
-    """The app pointed at a store built from the MAP, i-Ready and Star sample exports (skips without them)."""
+    """The app pointed at a store built from the MAP, i-Ready and Star sample exports (skips without them);
+    yields the stored assessment ids."""
     paths = [sample(*f) for f in FILES]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -29,22 +31,11 @@ def vendor_app(tmp_path_factory):
     con = store.connect(path)
     results = ingest.import_paths(con, paths)
     assert [r.status for r in results] == ["loaded"] * len(paths), [r.errors[:2] for r in results]
+    # Read here: while the app holds the file, another connection with other settings cannot open it.
+    aids = list(meeting.assessment_options(con)["assessment_id"])
     con.close()
     with app_pointed_at(path):
-        yield path
-
-
-def _run(script: str, **params):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    for k, v in params.items():
-        at.query_params[k] = v
-    if script != "app.py":
-        at.switch_page(script)
-    at.run()
-    assert not at.exception, f"{script}: {at.exception}"
-    return at
+        yield aids
 
 
 @pytest.mark.parametrize("script", PAGES)
@@ -55,13 +46,8 @@ def test_page_runs_on_vendor_exports(vendor_app, script):
 def test_each_vendor_test_reads_in_levels_in_the_team_meeting(vendor_app):
     """Every stored test is a scale-score one: the headline says 'vendor level', the levels chart replaces
     the points chart, and no caption speaks of a cut in points."""
-    con = store.connect(vendor_app, read_only=True)
-    try:
-        aids = list(meeting.assessment_options(con)["assessment_id"])
-    finally:
-        con.close()
-    assert len(aids) >= 10
-    for aid in aids:
+    assert len(vendor_app) >= 10
+    for aid in vendor_app:
         at = _run("pages/2_Team_meeting.py", assessment=aid)
         labels = [m.label for m in at.metric]
         assert "Proficient (vendor level)" in labels, (aid, labels)
