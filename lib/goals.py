@@ -480,14 +480,18 @@ WITH a AS (
 ),
 @@SCORED@@,
 ps AS (
-    SELECT coalesce(st.school, '') AS school, a.grade_level, a.point, sc.student_id, a.administered_on,
-           sc.earned / sc.possible >= a.proficiency_cut AS meeting
-    FROM scored sc JOIN a USING (assessment_id) LEFT JOIN students st USING (student_id)
+    -- One row per student x grade x point first (a student's school is one value, joined after), so the
+    -- group sizes need no count(DISTINCT) over a million results.
+    SELECT a.grade_level, a.point, sc.student_id, max(a.administered_on) AS last_on, count(*) AS n_results,
+           count(*) FILTER (WHERE sc.earned / sc.possible >= a.proficiency_cut) AS n_meeting
+    FROM scored sc JOIN a USING (assessment_id)
     WHERE sc.possible > 0
+    GROUP BY a.grade_level, a.point, sc.student_id
 )
-SELECT school, grade_level, point, max(administered_on) AS point_date, count(DISTINCT student_id) AS n,
-       100.0 * count(*) FILTER (WHERE meeting) / count(*) AS pct
-FROM ps GROUP BY ALL HAVING count(DISTINCT student_id) >= $min_n::INTEGER
+SELECT coalesce(st.school, '') AS school, ps.grade_level, ps.point, max(ps.last_on) AS point_date, count(*) AS n,
+       100.0 * sum(ps.n_meeting)::BIGINT / sum(ps.n_results)::BIGINT AS pct
+FROM ps LEFT JOIN students st USING (student_id)
+GROUP BY ALL HAVING count(*) >= $min_n::INTEGER
 ORDER BY school, grade_level, point""".replace("@@SCORED@@", _SCORED.strip()),
 )
 # Feasibility for growth: % of students improving >= N points between two points of the same kind
@@ -505,12 +509,17 @@ WITH a AS (
       AND ($subject::VARCHAR IS NULL OR lower(subject) = lower($subject::VARCHAR))
 ),
 @@SCORED@@,
-ps AS (
-    SELECT coalesce(st.school, '') AS school, min(a.grade_level) AS grade_level, a.point, sc.student_id,
-           max(a.administered_on) AS last_on, sum(sc.earned) / sum(sc.possible) AS score
-    FROM scored sc JOIN a USING (assessment_id) LEFT JOIN students st USING (student_id)
+ps0 AS (
+    SELECT a.point, sc.student_id, min(a.grade_level) AS grade_level, max(a.administered_on) AS last_on,
+           sum(sc.earned) / sum(sc.possible) AS score
+    FROM scored sc JOIN a USING (assessment_id)
     WHERE sc.possible > 0
-    GROUP BY coalesce(st.school, ''), a.point, sc.student_id
+    GROUP BY a.point, sc.student_id
+),
+ps AS (
+    -- A student's school is one value: joined after grouping the results.
+    SELECT coalesce(st.school, '') AS school, ps0.grade_level, ps0.point, ps0.student_id, ps0.last_on, ps0.score
+    FROM ps0 LEFT JOIN students st USING (student_id)
 )
 SELECT x.school, x.grade_level, x.point AS point_1, y.point AS point_2,
        max(x.last_on) AS date_1, max(y.last_on) AS date_2, count(*) AS n,
