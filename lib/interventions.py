@@ -124,22 +124,44 @@ queries.define(
        )""",
 )
 
-queries.define(
-    "iv_results_subject",
-    """SELECT a.assessment_id, a.title, a.kind, a.administered_on, coalesce(a.proficiency_cut, 0.8) AS cut, o.score
-       FROM v_overall_scores o JOIN assessments a USING (assessment_id)
-       WHERE o.student_id = $student_id AND a.subject = $subject
-         AND a.administered_on BETWEEN $date_from AND $date_to AND o.score IS NOT NULL
-       ORDER BY a.administered_on, a.assessment_id""",
-)
+# One student's results in a window. The stored point scores are read only for the assessments in the
+# window (and, for a standard, those with an item on it), so the scan skips most of the table; the
+# scale-score views join in only for a student who has scale results (`_scale` twins), as planning
+# them costs more than the rest of the query.
+_RESULTS_SUBJECT = """WITH o AS (
+           SELECT assessment_id, score FROM points_overall
+           WHERE assessment_id IN (SELECT assessment_id FROM assessments
+                                   WHERE subject = $subject AND administered_on BETWEEN $date_from AND $date_to)
+             AND student_id = $student_id
+           {scale}
+       )
+       SELECT a.assessment_id, a.title, a.kind, a.administered_on, coalesce(a.proficiency_cut, 0.8) AS cut, o.score
+       FROM o JOIN assessments a USING (assessment_id)
+       WHERE a.subject = $subject AND a.administered_on BETWEEN $date_from AND $date_to AND o.score IS NOT NULL
+       ORDER BY a.administered_on, a.assessment_id"""
+_RESULTS_STANDARD = """WITH v AS (
+           SELECT assessment_id, score FROM points_standard
+           WHERE assessment_id IN (SELECT i.assessment_id FROM items i JOIN assessments a USING (assessment_id)
+                                   WHERE i.standard_code = $standard_code
+                                     AND a.administered_on BETWEEN $date_from AND $date_to)
+             AND student_id = $student_id AND standard_code = $standard_code
+           {scale}
+       )
+       SELECT a.assessment_id, a.title, a.kind, a.administered_on, coalesce(a.proficiency_cut, 0.8) AS cut, v.score
+       FROM v JOIN assessments a USING (assessment_id)
+       WHERE a.administered_on BETWEEN $date_from AND $date_to AND v.score IS NOT NULL
+       ORDER BY a.administered_on, a.assessment_id"""
+queries.define("iv_results_subject", _RESULTS_SUBJECT.format(scale=""))
+queries.define("iv_results_subject_scale", _RESULTS_SUBJECT.format(
+    scale="UNION ALL SELECT assessment_id, score FROM v_scale_overall_scores WHERE student_id = $student_id"))
+queries.define("iv_results_standard", _RESULTS_STANDARD.format(scale=""))
+queries.define("iv_results_standard_scale", _RESULTS_STANDARD.format(
+    scale="UNION ALL SELECT assessment_id, score FROM v_scale_standard_scores "
+          "WHERE student_id = $student_id AND standard_code = $standard_code"))
 
 queries.define(
-    "iv_results_standard",
-    """SELECT a.assessment_id, a.title, a.kind, a.administered_on, coalesce(a.proficiency_cut, 0.8) AS cut, v.score
-       FROM v_standard_scores v JOIN assessments a USING (assessment_id)
-       WHERE v.student_id = $student_id AND v.standard_code = $standard_code
-         AND a.administered_on BETWEEN $date_from AND $date_to AND v.score IS NOT NULL
-       ORDER BY a.administered_on, a.assessment_id""",
+    "iv_student_scale_results",
+    """SELECT count(*) FROM scores WHERE student_id = $student_id""",
 )
 
 queries.define(
@@ -353,13 +375,14 @@ def before_after(con: duckdb.DuckDBPyConnection, intervention_id: int, today: dt
     params = dict(student_id=iv["student_id"], date_from=start - dt.timedelta(days=window_days), date_to=today)
     scope = "subject"
     df = pd.DataFrame()
+    twin = "_scale" if queries.scalar(con, "iv_student_scale_results", student_id=iv["student_id"]) else ""
     if isinstance(iv["standard_code"], str) and iv["standard_code"]:
-        df = queries.run(con, "iv_results_standard", standard_code=iv["standard_code"], **params)
+        df = queries.run(con, "iv_results_standard" + twin, standard_code=iv["standard_code"], **params)
         scope = "standard"
     after_std = int((pd.to_datetime(df["administered_on"]).dt.date > start).sum()) if len(df) else 0
     if after_std < MIN_AFTER and isinstance(iv["subject"], str):
         # Too few re-checks on the standard yet: the subject's results say more than one or two points.
-        whole = queries.run(con, "iv_results_subject", subject=iv["subject"], **params)
+        whole = queries.run(con, "iv_results_subject" + twin, subject=iv["subject"], **params)
         if int((pd.to_datetime(whole["administered_on"]).dt.date > start).sum()) > after_std or df.empty:
             df, scope = whole, "subject"
     if not df.empty:
@@ -384,9 +407,21 @@ def before_after(con: duckdb.DuckDBPyConnection, intervention_id: int, today: dt
     return df, summary
 
 
+def _text_frame(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
+    """A named query whose columns are all text, fetched through Arrow: the same frame as queries.run, in
+    half the time for a district's 58,000 students (DataFrame.df() builds Python strings first)."""
+    cur = con.cursor()
+    try:
+        table = cur.sql(queries.QUERIES[name]).to_arrow_table()
+    finally:
+        cur.close()
+    # No rows: DuckDB's frame types empty text columns as object; keep exactly that.
+    return table.to_pandas() if table.num_rows else queries.run(con, name)
+
+
 def form_options(con: duckdb.DuckDBPyConnection) -> dict:
     """Students, subjects, teachers and standards for the assignment form."""
-    return {"students": queries.run(con, "iv_students"),
+    return {"students": _text_frame(con, "iv_students"),
             "subjects": queries.run(con, "iv_subjects")["subject"].tolist(),
             "teachers": queries.run(con, "iv_teachers"),
             "standards": queries.run(con, "iv_standards", subject=None, grade=None)}
