@@ -32,6 +32,32 @@ def db_path(cli_value: str | os.PathLike | None = None) -> Path:
 # Each migration is (version, description, statements). Versions only grow; a file written by an
 # older release is upgraded on open. Feature areas own version ranges so parallel work never
 # collides: 1-9 core, 10-19 goals, 20-29 risk/interventions, 30-39 vendor formats, 40-49 reports.
+def _roster_view(takers: str) -> str:
+    """v_assessment_roster: students expected (enrolled in a matching section) plus `takers` (fixed SQL)."""
+    return f"""CREATE OR REPLACE VIEW v_assessment_roster AS
+            WITH expected AS (
+                SELECT a.assessment_id, e.student_id, s.section_id, s.teacher_id
+                FROM assessments a
+                JOIN sections s
+                  ON (a.subject IS NULL OR s.subject IS NULL OR lower(s.subject) = lower(a.subject))
+                 AND (a.grade_level IS NULL OR s.grade_level IS NULL OR s.grade_level = a.grade_level)
+                 AND (a.administered_on IS NULL OR s.starts_on IS NULL OR a.administered_on >= s.starts_on)
+                 AND (a.administered_on IS NULL OR s.ends_on IS NULL OR a.administered_on <= s.ends_on)
+                JOIN enrollments e ON e.section_id = s.section_id
+            ),
+            takers AS ({takers}),
+            one_section AS (
+                SELECT assessment_id, student_id, min(section_id) AS section_id, min(teacher_id) AS teacher_id
+                FROM expected GROUP BY ALL
+            )
+            SELECT coalesce(o.assessment_id, t.assessment_id) AS assessment_id,
+                   coalesce(o.student_id, t.student_id) AS student_id,
+                   o.section_id, o.teacher_id,
+                   t.student_id IS NOT NULL AS assessed
+            FROM one_section o FULL OUTER JOIN takers t
+              ON o.assessment_id = t.assessment_id AND o.student_id = t.student_id"""
+
+
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (
         1,
@@ -493,29 +519,8 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                               AND o.student_id = v.student_id AND o.standard_code IS NULL)
             GROUP BY v.assessment_id, v.student_id""",
             # As in migration 3; takers now include scale-score results.
-            """CREATE OR REPLACE VIEW v_assessment_roster AS
-            WITH expected AS (
-                SELECT a.assessment_id, e.student_id, s.section_id, s.teacher_id
-                FROM assessments a
-                JOIN sections s
-                  ON (a.subject IS NULL OR s.subject IS NULL OR lower(s.subject) = lower(a.subject))
-                 AND (a.grade_level IS NULL OR s.grade_level IS NULL OR s.grade_level = a.grade_level)
-                 AND (a.administered_on IS NULL OR s.starts_on IS NULL OR a.administered_on >= s.starts_on)
-                 AND (a.administered_on IS NULL OR s.ends_on IS NULL OR a.administered_on <= s.ends_on)
-                JOIN enrollments e ON e.section_id = s.section_id
-            ),
-            takers AS (SELECT DISTINCT assessment_id, student_id FROM responses
-                       UNION SELECT DISTINCT assessment_id, student_id FROM scores),
-            one_section AS (
-                SELECT assessment_id, student_id, min(section_id) AS section_id, min(teacher_id) AS teacher_id
-                FROM expected GROUP BY ALL
-            )
-            SELECT coalesce(o.assessment_id, t.assessment_id) AS assessment_id,
-                   coalesce(o.student_id, t.student_id) AS student_id,
-                   o.section_id, o.teacher_id,
-                   t.student_id IS NOT NULL AS assessed
-            FROM one_section o FULL OUTER JOIN takers t
-              ON o.assessment_id = t.assessment_id AND o.student_id = t.student_id""",
+            _roster_view("""SELECT DISTINCT assessment_id, student_id FROM responses
+                            UNION SELECT DISTINCT assessment_id, student_id FROM scores"""),
         ],
     ),
     (
@@ -611,30 +616,9 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         33,
         "v_assessment_roster: who took a test, from the stored point scores (not a DISTINCT over responses)",
         [
-            """CREATE OR REPLACE VIEW v_assessment_roster AS
-            WITH expected AS (
-                SELECT a.assessment_id, e.student_id, s.section_id, s.teacher_id
-                FROM assessments a
-                JOIN sections s
-                  ON (a.subject IS NULL OR s.subject IS NULL OR lower(s.subject) = lower(a.subject))
-                 AND (a.grade_level IS NULL OR s.grade_level IS NULL OR s.grade_level = a.grade_level)
-                 AND (a.administered_on IS NULL OR s.starts_on IS NULL OR a.administered_on >= s.starts_on)
-                 AND (a.administered_on IS NULL OR s.ends_on IS NULL OR a.administered_on <= s.ends_on)
-                JOIN enrollments e ON e.section_id = s.section_id
-            ),
-            -- points_overall has one row per student with a response on the test (migration 32).
-            takers AS (SELECT assessment_id, student_id FROM points_overall
-                       UNION SELECT DISTINCT assessment_id, student_id FROM scores),
-            one_section AS (
-                SELECT assessment_id, student_id, min(section_id) AS section_id, min(teacher_id) AS teacher_id
-                FROM expected GROUP BY ALL
-            )
-            SELECT coalesce(o.assessment_id, t.assessment_id) AS assessment_id,
-                   coalesce(o.student_id, t.student_id) AS student_id,
-                   o.section_id, o.teacher_id,
-                   t.student_id IS NOT NULL AS assessed
-            FROM one_section o FULL OUTER JOIN takers t
-              ON o.assessment_id = t.assessment_id AND o.student_id = t.student_id""",
+            # points_overall has one row per student with a response on the test (migration 32).
+            _roster_view("""SELECT assessment_id, student_id FROM points_overall
+                            UNION SELECT DISTINCT assessment_id, student_id FROM scores"""),
         ],
     ),
 ]
@@ -760,30 +744,39 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
     set_meta(con, "data_version", str(data_version(con) + 1))
 
 
+_POINTS_SQL = {
+    "standard": """SELECT r.assessment_id, r.student_id, i.standard_code, sum(r.points_earned), sum(i.points_possible),
+                          sum(r.points_earned) / nullif(sum(i.points_possible), 0), count(*)
+                   FROM responses r JOIN items i USING (assessment_id, item)
+                   WHERE i.standard_code IS NOT NULL {scope} GROUP BY ALL ORDER BY 1, 2""",
+    "overall": """SELECT r.assessment_id, r.student_id, sum(r.points_earned), sum(i.points_possible),
+                         sum(r.points_earned) / nullif(sum(i.points_possible), 0), count(*)
+                  FROM responses r JOIN items i USING (assessment_id, item)
+                  WHERE TRUE {scope} GROUP BY ALL ORDER BY 1, 2""",
+}
+# Two fixed forms: everything, or a list of assessments (a plain IN lets DuckDB skip other row groups;
+# an "$all OR IN (...)" filter made a three-assessment refresh scan all ten million responses).
+_IN_IDS = "AND r.assessment_id IN (SELECT unnest($ids::VARCHAR[]))"
+_REFRESH_ALL = ["DELETE FROM points_standard", "DELETE FROM points_overall",
+                "INSERT INTO points_standard " + _POINTS_SQL["standard"].format(scope=""),
+                "INSERT INTO points_overall " + _POINTS_SQL["overall"].format(scope="")]
+_REFRESH_IDS = ["DELETE FROM points_standard WHERE assessment_id IN (SELECT unnest($ids::VARCHAR[]))",
+                "DELETE FROM points_overall WHERE assessment_id IN (SELECT unnest($ids::VARCHAR[]))",
+                "INSERT INTO points_standard " + _POINTS_SQL["standard"].format(scope=_IN_IDS),
+                "INSERT INTO points_overall " + _POINTS_SQL["overall"].format(scope=_IN_IDS)]
+
+
 def refresh_points(con: duckdb.DuckDBPyConnection, assessment_ids=None) -> None:
     """Recompute the stored point scores of these assessments (all when None); call inside the writing
     transaction, after the responses and items are written."""
     if assessment_ids is None:
-        where, params = "", []
-    else:
-        ids = sorted({str(a) for a in assessment_ids if a is not None})
-        if not ids:
-            return
-        where, params = "WHERE assessment_id IN (SELECT unnest(?::VARCHAR[]))", [ids]
-    # Fixed statements; only the id list is a parameter.
-    con.execute(f"DELETE FROM points_standard {where}", params)
-    con.execute(f"DELETE FROM points_overall {where}", params)
-    scope = "AND r.assessment_id IN (SELECT unnest(?::VARCHAR[]))" if params else ""
-    con.execute(f"""INSERT INTO points_standard
-                    SELECT r.assessment_id, r.student_id, i.standard_code, sum(r.points_earned),
-                           sum(i.points_possible), sum(r.points_earned) / nullif(sum(i.points_possible), 0), count(*)
-                    FROM responses r JOIN items i USING (assessment_id, item)
-                    WHERE i.standard_code IS NOT NULL {scope} GROUP BY ALL ORDER BY 1, 2""", params)
-    con.execute(f"""INSERT INTO points_overall
-                    SELECT r.assessment_id, r.student_id, sum(r.points_earned), sum(i.points_possible),
-                           sum(r.points_earned) / nullif(sum(i.points_possible), 0), count(*)
-                    FROM responses r JOIN items i USING (assessment_id, item)
-                    WHERE TRUE {scope} GROUP BY ALL ORDER BY 1, 2""", params)
+        for sql in _REFRESH_ALL:
+            con.execute(sql)
+        return
+    ids = sorted({str(a) for a in assessment_ids if a is not None})
+    if ids:
+        for sql in _REFRESH_IDS:
+            con.execute(sql, {"ids": ids})
 
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
