@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+import weakref
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from lib import privacy, queries
 
@@ -31,71 +34,78 @@ FLAG_LABELS = {"ell": "ELL", "iep": "IEP", "frl": "FRL", "gender": "Gender", "et
 SCHOOL_YEAR = "(CASE WHEN month({d}) >= 7 THEN year({d}) ELSE year({d}) - 1 END)"
 SY = SCHOOL_YEAR.format(d="a.administered_on")
 
-# The scope's assessments, their responses, scores and roster. This is v_overall_scores,
-# v_standard_scores and v_assessment_roster (lib/store.py) restricted to the scope *before* they
-# aggregate: DuckDB cannot push a join filter through those views' GROUP BY and FULL OUTER JOIN, and
-# over a district's ten million responses that is the difference between seconds and a fraction.
+# The scope's roster and overall scores ("results") are computed once per scope and shared by every query
+# here (see _base): a principal's page asks ~12 questions of the same scope, and at district scale the
+# roster (sections x enrollments) and the scores are the expensive part. The base is built for the
+# assessment-level filters except dates (one base serves "this year" and "all years"; per-row filters
+# are applied again below), from the stored point scores (points_overall, kept by every write) UNION ALL
+# the scale-score results, and the expected takers via enrollments: v_overall_scores and
+# v_assessment_roster (lib/store.py) restricted to the scope's assessments *before* they aggregate.
+BASE_FILTERS = """($subject IS NULL OR lower(a.subject) = lower($subject))
+      AND ($grade IS NULL OR a.grade_level = $grade)
+      AND ($kinds IS NULL OR list_contains($kinds, coalesce(a.kind, 'formative')))"""
+
+queries.define(
+    "trends_base",
+    f"""WITH a AS MATERIALIZED (
+        SELECT a.assessment_id, a.subject, a.grade_level, a.administered_on
+        FROM assessments a WHERE {BASE_FILTERS}
+    ),
+    -- Every student with a score took it (scale-score results: MAP, i-Ready, Star... earned 1 of 1 when
+    -- proficient, see lib/formats/scale.py).
+    overall AS (
+        SELECT p.assessment_id, p.student_id, p.score
+        FROM points_overall p
+        WHERE p.assessment_id IN (SELECT assessment_id FROM a)
+          AND ($school IS NULL OR p.student_id IN (SELECT student_id FROM students WHERE school = $school))
+        UNION ALL
+        SELECT v.assessment_id, v.student_id, v.score
+        FROM v_scale_overall_scores v
+        WHERE v.assessment_id IN (SELECT assessment_id FROM a)
+          AND ($school IS NULL OR v.student_id IN (SELECT student_id FROM students WHERE school = $school))
+    ),
+    expected AS (
+        SELECT s.assessment_id, e.student_id, min(sec.teacher_id) AS teacher_id
+        FROM a s
+        JOIN sections sec
+          ON (s.subject IS NULL OR sec.subject IS NULL OR lower(sec.subject) = lower(s.subject))
+         AND (s.grade_level IS NULL OR sec.grade_level IS NULL OR sec.grade_level = s.grade_level)
+         AND (s.administered_on IS NULL OR sec.starts_on IS NULL OR s.administered_on >= sec.starts_on)
+         AND (s.administered_on IS NULL OR sec.ends_on IS NULL OR s.administered_on <= sec.ends_on)
+        JOIN enrollments e ON e.section_id = sec.section_id
+        GROUP BY ALL
+    )
+    SELECT b.assessment_id, b.student_id, b.teacher_id, st.school,
+           coalesce(a.grade_level, st.grade_level) AS grade, b.score
+    FROM (SELECT coalesce(x.assessment_id, o.assessment_id) AS assessment_id,
+                 coalesce(x.student_id, o.student_id) AS student_id, x.teacher_id, o.score
+          FROM expected x FULL OUTER JOIN overall o
+            ON x.assessment_id = o.assessment_id AND x.student_id = o.student_id) b
+    JOIN a USING (assessment_id)
+    LEFT JOIN students st USING (student_id)
+    WHERE ($school IS NULL OR st.school = $school)
+      AND ($teacher IS NULL OR b.teacher_id = $teacher)""",
+)
+
+# The scope's assessments (every filter, dates too) and their results from the shared base: one row per
+# expected or scored student and assessment; `scored` false = expected but not assessed.
 SCOPE_CTE = f"""
 scope AS (
     SELECT a.assessment_id, a.title, a.subject, a.grade_level, coalesce(a.kind, 'formative') AS kind,
            a.administered_on, coalesce(a.proficiency_cut, 0.8) AS cut,
            {SY} AS school_year
     FROM assessments a
-    WHERE ($subject IS NULL OR lower(a.subject) = lower($subject))
-      AND ($grade IS NULL OR a.grade_level = $grade)
-      AND ($kinds IS NULL OR list_contains($kinds, coalesce(a.kind, 'formative')))
+    WHERE {BASE_FILTERS}
       AND ($date_from IS NULL OR a.administered_on >= $date_from)
       AND ($date_to IS NULL OR a.administered_on <= $date_to)
 ),
-resp AS (
-    SELECT r.assessment_id, r.student_id, r.points_earned, i.points_possible, i.standard_code
-    FROM responses r LEFT JOIN items i ON i.assessment_id = r.assessment_id AND i.item = r.item
-    WHERE r.assessment_id IN (SELECT assessment_id FROM scope)
-      AND ($school IS NULL OR r.student_id IN (SELECT student_id FROM students WHERE school = $school))
-),
--- One scan serves both: every student with a response took it; the score counts aligned items only.
-overall AS (
-    SELECT assessment_id, student_id,
-           sum(points_earned) FILTER (WHERE points_possible IS NOT NULL) AS earned,
-           sum(points_possible) AS possible,
-           sum(points_earned) FILTER (WHERE points_possible IS NOT NULL) / nullif(sum(points_possible), 0) AS score
-    FROM resp GROUP BY ALL
-    UNION ALL
-    -- Scale-score results (MAP, i-Ready, Star...: earned 1 of 1 when proficient), see lib/formats/scale.py.
-    SELECT v.assessment_id, v.student_id, v.earned, v.possible, v.score
-    FROM v_scale_overall_scores v
-    WHERE v.assessment_id IN (SELECT assessment_id FROM scope)
-      AND ($school IS NULL OR v.student_id IN (SELECT student_id FROM students WHERE school = $school))
-),
-takers AS (SELECT DISTINCT assessment_id, student_id FROM overall),
-expected AS (
-    SELECT s.assessment_id, e.student_id, min(sec.teacher_id) AS teacher_id
-    FROM scope s
-    JOIN sections sec
-      ON (s.subject IS NULL OR sec.subject IS NULL OR lower(sec.subject) = lower(s.subject))
-     AND (s.grade_level IS NULL OR sec.grade_level IS NULL OR sec.grade_level = s.grade_level)
-     AND (s.administered_on IS NULL OR sec.starts_on IS NULL OR s.administered_on >= sec.starts_on)
-     AND (s.administered_on IS NULL OR sec.ends_on IS NULL OR s.administered_on <= sec.ends_on)
-    JOIN enrollments e ON e.section_id = sec.section_id
-    GROUP BY ALL
-),
-roster AS (
-    SELECT s.*, b.student_id, b.teacher_id, st.school,
-           coalesce(s.grade_level, st.grade_level) AS grade
-    FROM (SELECT coalesce(x.assessment_id, t.assessment_id) AS assessment_id,
-                 coalesce(x.student_id, t.student_id) AS student_id, x.teacher_id
-          FROM expected x FULL OUTER JOIN takers t
-            ON x.assessment_id = t.assessment_id AND x.student_id = t.student_id) b
-    JOIN scope s USING (assessment_id)
-    LEFT JOIN students st USING (student_id)
-    WHERE ($school IS NULL OR st.school = $school)
-      AND ($teacher IS NULL OR b.teacher_id = $teacher)
-),
 results AS (
-    SELECT roster.*, o.score, o.earned, o.possible,
-           o.score IS NOT NULL AS scored,
-           o.score >= roster.cut AS proficient
-    FROM roster LEFT JOIN overall o USING (assessment_id, student_id)
+    SELECT s.*, b.student_id, b.teacher_id, b.school, b.grade, b.score,
+           b.score IS NOT NULL AS scored,
+           b.score >= s.cut AS proficient
+    FROM trends_base b JOIN scope s USING (assessment_id)
+    WHERE ($school IS NULL OR b.school = $school)
+      AND ($teacher IS NULL OR b.teacher_id = $teacher)
 )"""
 
 # Each student's most recent scored result per subject in scope.
@@ -183,15 +193,20 @@ queries.define(
         FROM events
         WINDOW w AS (PARTITION BY subject, grade_level, school_year ORDER BY administered_on, assessment_id)
     ),
-    matched AS (
+    -- Each pair's first results, then their match on the second (in this order: joining the two results
+    -- on student first would pair every result of a student with every other).
+    from_results AS MATERIALIZED (
         SELECT p.subject, p.grade_level, p.school_year, p.assessment_id AS from_id, p.title AS from_title,
                p.administered_on AS from_date, p.to_id, p.to_title, p.to_date,
-               f.student_id, f.score AS from_score, t.score AS to_score,
-               f.proficient AS from_prof, t.proficient AS to_prof
+               f.student_id, f.score AS from_score, f.proficient AS from_prof
         FROM pairs p
         JOIN results f ON f.assessment_id = p.assessment_id AND f.scored
-        JOIN results t ON t.assessment_id = p.to_id AND t.student_id = f.student_id AND t.scored
         WHERE p.to_id IS NOT NULL
+    ),
+    matched AS (
+        SELECT f.*, t.score AS to_score, t.proficient AS to_prof
+        FROM from_results f
+        JOIN results t ON t.assessment_id = f.to_id AND t.student_id = f.student_id AND t.scored
     )
     SELECT subject, grade_level, grade_order(grade_level) AS grade_rank,
            printf('%d-%02d', school_year, (school_year + 1) % 100) AS school_year_label,
@@ -213,36 +228,57 @@ queries.define(
     "trends_heatmap",
     f"""WITH {SCOPE_CTE},
     by_std AS (
-        SELECT assessment_id, student_id, standard_code,
-               sum(points_earned) / nullif(sum(points_possible), 0) AS score
-        FROM resp WHERE standard_code IS NOT NULL GROUP BY ALL
+        SELECT p.assessment_id, p.student_id, p.standard_code, p.score
+        FROM points_standard p
+        WHERE p.assessment_id IN (SELECT assessment_id FROM scope)
         UNION ALL
         SELECT v.assessment_id, v.student_id, v.standard_code, v.score
         FROM v_scale_standard_scores v
         WHERE v.assessment_id IN (SELECT assessment_id FROM scope)
     ),
-    -- Each student's most recent result per standard (arg_max: a hash aggregate, no sort).
+    -- The scope's assessments from oldest to newest (date, then id) as one number, for arg_max below.
+    seq AS (
+        SELECT assessment_id,
+               row_number() OVER (ORDER BY coalesce(administered_on, DATE '0001-01-01'), assessment_id) AS seq
+        FROM scope
+    ),
+    -- Students on the roster of one assessment only per grade and subject (in a school year's benchmarks,
+    -- nearly all) have at most one result per standard: it is their latest, so they are summed straight
+    -- into one group per standard (key NULL); the others are grouped per student to find their latest.
+    several AS (
+        SELECT student_id, grade, subject FROM results GROUP BY ALL HAVING count(*) > 1
+    ),
     std AS (
-        SELECT w.grade, w.subject, v.standard_code, v.student_id,
-               arg_max(v.score, struct_pack(d := coalesce(w.administered_on, DATE '0001-01-01'),
-                                            a := v.assessment_id)) AS score,
-               arg_max(v.score >= w.cut, struct_pack(d := coalesce(w.administered_on, DATE '0001-01-01'),
-                                                     a := v.assessment_id)) AS proficient,
+        SELECT w.grade, w.subject, v.standard_code, m.student_id AS k,
+               -- one student (several): their most recent result (arg_max on a number: no sort)
+               arg_max(v.score, q.seq) FILTER (WHERE m.student_id IS NOT NULL) AS score,
+               arg_max(v.score >= w.cut, q.seq) FILTER (WHERE m.student_id IS NOT NULL) AS proficient,
+               -- everyone else: sums
+               count(*) AS n, count(*) FILTER (WHERE v.score >= w.cut) AS n_proficient,
+               sum(v.score) AS score_sum, count(v.score) AS n_scores,
                max(w.administered_on) AS administered_on
-        FROM by_std v JOIN roster w USING (assessment_id, student_id)
+        FROM by_std v JOIN results w USING (assessment_id, student_id) JOIN seq q USING (assessment_id)
+        LEFT JOIN several m ON m.student_id = v.student_id AND m.grade IS NOT DISTINCT FROM w.grade
+                           AND m.subject IS NOT DISTINCT FROM w.subject
         GROUP BY ALL
+    ),
+    cells AS (
+        SELECT grade, subject, standard_code,
+               CAST(sum(CASE WHEN k IS NULL THEN n ELSE 1 END) AS BIGINT) AS students,
+               CAST(sum(CASE WHEN k IS NULL THEN n_proficient ELSE CAST(coalesce(proficient, FALSE) AS INTEGER) END)
+                    AS BIGINT) AS proficient,
+               sum(CASE WHEN k IS NULL THEN score_sum ELSE score END)
+                   / sum(CASE WHEN k IS NULL THEN n_scores ELSE CAST(score IS NOT NULL AS INTEGER) END) AS mean_score,
+               max(administered_on) AS last_assessed
+        FROM std GROUP BY ALL
     )
-    SELECT grade AS grade_level, grade_order(grade) AS grade_rank, std.subject, standard_code,
-           any_value(sd.description) AS description,
-           any_value(sd.grade_level) AS standard_grade,
-           count(*) AS students,
-           count(*) FILTER (WHERE proficient) AS proficient,
-           count(*) FILTER (WHERE proficient) / count(*) AS pct_proficient,
-           avg(score) AS mean_score,
-           max(administered_on) AS last_assessed
-    FROM std LEFT JOIN standards sd ON sd.code = std.standard_code
-    GROUP BY ALL
-    ORDER BY std.subject, grade_rank, grade, standard_code""",
+    SELECT c.grade AS grade_level, grade_order(c.grade) AS grade_rank, c.subject, c.standard_code,
+           sd.description, sd.grade_level AS standard_grade,
+           c.students, c.proficient, c.proficient / c.students AS pct_proficient, c.mean_score, c.last_assessed
+    FROM cells c
+    LEFT JOIN (SELECT code, any_value(description) AS description, any_value(grade_level) AS grade_level
+               FROM standards GROUP BY code) sd ON sd.code = c.standard_code
+    ORDER BY c.subject, grade_rank, c.grade, c.standard_code""",
 )
 
 # Every roster column other than identity and names, as (flag, value) text per student.
@@ -372,6 +408,81 @@ def _params(subject=None, grade=None, school=None, teacher=None, kinds=None, dat
     }
 
 
+# --- the shared base ------------------------------------------------------------------------------
+
+# What the base reads, cheaply: the data version (bumped by every write through lib) plus counts and a
+# hash of the small tables, so rows written around lib (tests, a console) are noticed as well.
+queries.define(
+    "trends_fingerprint",
+    """SELECT (SELECT max(value) FROM meta WHERE key = 'data_version') AS version,
+              (SELECT count(*) FROM points_overall) AS points,
+              (SELECT count(*) FROM scores) AS scale_results,
+              (SELECT count(*) FROM enrollments) AS enrollments,
+              (SELECT count(*) FROM students) AS students,
+              (SELECT sum(hash(assessment_id, subject, grade_level, administered_on, kind)) FROM assessments)
+                  AS assessments,
+              (SELECT sum(hash(section_id, teacher_id, subject, grade_level, starts_on, ends_on)) FROM sections)
+                  AS sections""",
+)
+
+BASE_KEYS = ("subject", "grade", "school", "teacher", "kinds")
+# Bases kept per connection (most recently used first); a district-wide one is ~0.5M rows, ~30 MB.
+MAX_BASES = 3
+_BASES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_BASES_LOCK = threading.Lock()
+
+
+def _covers(built: dict, wanted: dict) -> bool:
+    """True when a base built for `built` holds every row of the scope `wanted` (the queries filter again)."""
+    for key in ("subject", "grade", "school", "teacher"):
+        if built[key] is not None and built[key] != wanted[key]:
+            return False
+    if built["kinds"] is None:
+        return True
+    return wanted["kinds"] is not None and set(wanted["kinds"]) <= set(built["kinds"])
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple:
+    """A cheap fingerprint of the tables the base reads."""
+    cur = con.cursor()
+    try:
+        return tuple(cur.execute(queries.QUERIES["trends_fingerprint"]).fetchone())
+    finally:
+        cur.close()
+
+
+def _base(con: duckdb.DuckDBPyConnection, params: dict) -> pa.Table:
+    """The roster and overall scores of a scope (all dates), built once and shared by every query of this module."""
+    fingerprint = _fingerprint(con)
+    with _BASES_LOCK:
+        kept = _BASES.setdefault(con, [])
+        kept[:] = [e for e in kept if e[0] == fingerprint]
+        for i, (_, built, table) in enumerate(kept):
+            if _covers(built, params):
+                kept.insert(0, kept.pop(i))
+                return table
+        wanted = {k: params[k] for k in BASE_KEYS}
+        cur = con.cursor()
+        try:
+            table = cur.sql(queries.QUERIES["trends_base"], params=wanted).to_arrow_table()
+        finally:
+            cur.close()
+        kept.insert(0, (fingerprint, wanted, table))
+        del kept[MAX_BASES:]
+        return table
+
+
+def _run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
+    """Run one of this module's named queries over the scope's shared base (see trends_base)."""
+    base = _base(con, params)
+    cur = con.cursor()
+    try:
+        cur.register("trends_base", base)
+        return cur.execute(queries.QUERIES[name], params).df()
+    finally:
+        cur.close()
+
+
 def school_years(con: duckdb.DuckDBPyConnection) -> list[str]:
     """School years that have assessments, newest first ("2026-27", "2025-26")."""
     return queries.run(con, "trends_school_years")["label"].tolist()
@@ -391,19 +502,19 @@ def default_kinds(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
 
 def over_time(con: duckdb.DuckDBPyConnection, **scope) -> pd.DataFrame:
     """% proficient per assessment (grade, subject, date), with students assessed and not assessed."""
-    return queries.run(con, "trends_over_time", **_params(**scope))
+    return _run(con, "trends_over_time", **_params(**scope))
 
 
 def changes(con: duckdb.DuckDBPyConnection, **scope) -> pd.DataFrame:
     """Latest assessment per grade, subject and kind with its change within the year and year over year."""
-    return queries.run(con, "trends_changes", **_params(**scope))
+    return _run(con, "trends_changes", **_params(**scope))
 
 
 def growth(con: duckdb.DuckDBPyConnection, kind: str = "benchmark", **scope) -> pd.DataFrame:
     """Growth between consecutive assessments of one kind (same subject, grade, school year) on matched students."""
     scope = dict(scope)
     scope["kinds"] = (kind,)
-    return queries.run(con, "trends_growth", **_params(**scope))
+    return _run(con, "trends_growth", **_params(**scope))
 
 
 def _is_grade_token(token: str, grade: str) -> bool:
@@ -438,7 +549,7 @@ def standard_key(code: str, grade: str | None) -> str:
 
 def heatmap(con: duckdb.DuckDBPyConnection, **scope) -> pd.DataFrame:
     """% proficient per grade and standard (each student's latest result on it), with an aligned column key."""
-    df = queries.run(con, "trends_heatmap", **_params(**scope))
+    df = _run(con, "trends_heatmap", **_params(**scope))
     # Strip the standard's own grade when the catalogue knows it (a grade 3 test may reuse RL.1.3).
     grades = df["standard_grade"].where(df["standard_grade"].notna(), df["grade_level"])
     df["standard_key"] = [standard_key(c, g) for c, g in zip(df["standard_code"], grades)]
@@ -471,7 +582,7 @@ def _complementary(df: pd.DataFrame, min_n: int) -> pd.Series:
 
 def subgroups(con: duckdb.DuckDBPyConnection, min_n: int = privacy.MIN_GROUP_SUBGROUP, **scope) -> pd.DataFrame:
     """% proficient by subgroup (every roster flag) with the gap to the other students; groups under min_n hidden."""
-    df = queries.run(con, "trends_subgroups", **_params(**scope))
+    df = _run(con, "trends_subgroups", **_params(**scope))
     df = df[(df["n_values"] >= 2) & (df["n_values"] <= MAX_GROUP_VALUES)].reset_index(drop=True)
     if df.empty:
         return df.assign(group=pd.Series(dtype=str), gap=pd.Series(dtype=float),
@@ -498,7 +609,7 @@ def order_flags(flags) -> list[str]:
 
 def subgroup_flags(con: duckdb.DuckDBPyConnection, **scope) -> list[str]:
     """The roster flags that split the students in scope into 2-12 groups."""
-    df = queries.run(con, "trends_subgroups", **_params(**scope))
+    df = _run(con, "trends_subgroups", **_params(**scope))
     df = df[(df["n_values"] >= 2) & (df["n_values"] <= MAX_GROUP_VALUES)]
     return order_flags(df["flag"].unique())
 
@@ -506,7 +617,7 @@ def subgroup_flags(con: duckdb.DuckDBPyConnection, **scope) -> list[str]:
 def subgroups_over_time(con: duckdb.DuckDBPyConnection, flag: str, min_n: int = privacy.MIN_GROUP_SUBGROUP,
                         **scope) -> pd.DataFrame:
     """% proficient per assessment date for each group of one flag; groups under min_n hidden."""
-    df = queries.run(con, "trends_subgroups_over_time", flag=flag, **_params(**scope))
+    df = _run(con, "trends_subgroups_over_time", flag=flag, **_params(**scope))
     df["group"] = [flag_label(f, v) for f, v in zip(df["flag"], df["value"])]
     df = df.rename(columns={"administered_on": "date"})
     out = privacy.suppress_small(df, "students", ["proficient", "pct_proficient"], min_n)
@@ -529,7 +640,7 @@ def drilldown(con: duckdb.DuckDBPyConnection, level: str, min_n: int = privacy.M
         raise ValueError(f"level must be one of {DRILL_LEVELS}")
     name = {"school": "trends_drill_school", "grade": "trends_drill_grade",
             "teacher": "trends_drill_teacher", "student": "trends_drill_students"}[level]
-    df = queries.run(con, name, **_params(**scope))
+    df = _run(con, name, **_params(**scope))
     if level == "teacher" and not df.empty:
         df = privacy.suppress_small(df, "assessed", ["proficient", "pct_proficient", "mean_score"], min_n)
     return df
@@ -537,7 +648,7 @@ def drilldown(con: duckdb.DuckDBPyConnection, level: str, min_n: int = privacy.M
 
 def headline(con: duckdb.DuckDBPyConnection, **scope) -> pd.DataFrame:
     """Per subject: each student's latest result in scope -> students, proficient, % proficient, not assessed."""
-    return queries.run(con, "trends_drill_school_all", **_params(**scope))
+    return _run(con, "trends_drill_school_all", **_params(**scope))
 
 
 queries.define(
