@@ -48,6 +48,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import threading
 from dataclasses import asdict, dataclass, field, fields
 
 import duckdb
@@ -251,33 +252,267 @@ def progress_start(spec: GoalSpec) -> dt.date | None:
 
 # --- SQL -----------------------------------------------------------------------------------------
 # Fixed text, assembled once at import; user values only ever arrive as $parameters.
+#
+# The measuring queries take a batch of *requests* (one per measurement: a goal's scope and one window),
+# passed as parallel typed lists ($r_req, $r_kind, ...) and unnested into the table `r`; every CTE carries
+# `req`, so one statement measures every goal of the page (planning a statement costs more than running it
+# on one goal's few thousand results). Each query comes in two variants: `_std` when some request names a
+# standard (items and standard scores are consulted), and without it (overall scores only).
+
+_REQUEST_FIELDS = (
+    ("req", "INTEGER"), ("kind", "VARCHAR"), ("subject", "VARCHAR"), ("grade", "VARCHAR"),
+    ("standard", "VARCHAR"), ("school", "VARCHAR"), ("teacher", "VARCHAR"), ("subgroup", "VARCHAR"),
+    ("fixed", "BOOLEAN"), ("goal_id", "INTEGER"), ("use_scope", "BOOLEAN"), ("growth_points", "DOUBLE"),
+    ("pre_from", "DATE"), ("pre_to", "DATE"), ("date_from", "DATE"), ("date_to", "DATE"), ("bucket", "VARCHAR"),
+)
+_REQUESTS_CTE = "r AS MATERIALIZED (\n    SELECT " + ",\n           ".join(
+    f"unnest($r_{name}::{typ}[]) AS {name}" for name, typ in _REQUEST_FIELDS) + "\n)"
 
 _ASSESSMENTS_CTE = """
 a AS MATERIALIZED (
-    SELECT x.assessment_id, x.title, x.subject, x.grade_level, x.administered_on, x.proficiency_cut,
+    -- The assessments each request measures, with the point each one belongs to.
+    SELECT r.req, x.assessment_id, x.title, x.subject, x.grade_level, x.administered_on, x.proficiency_cut,
            {pre_flag} AS is_pre,
-           CASE WHEN {pre_flag} THEN $pre_from::DATE
-                WHEN $bucket::VARCHAR = 'month' THEN date_trunc('month', x.administered_on)::DATE
-                WHEN $bucket::VARCHAR = 'window' THEN $date_from::DATE
+           CASE WHEN {pre_flag} THEN r.pre_from
+                WHEN r.bucket = 'month' THEN date_trunc('month', x.administered_on)::DATE
+                WHEN r.bucket = 'window' THEN r.date_from
                 ELSE x.administered_on END AS point
-    FROM assessments x
-    WHERE ({window})
-      AND ($kind::VARCHAR IS NULL OR x.kind = $kind::VARCHAR)
-      AND ($subject::VARCHAR IS NULL OR lower(x.subject) = lower($subject::VARCHAR))
-      AND ($fixed::BOOLEAN OR $grade::VARCHAR IS NULL OR x.grade_level = $grade::VARCHAR)
-      AND ($standard::VARCHAR IS NULL
+    FROM r JOIN assessments x ON ({window})
+    WHERE (r.kind IS NULL OR x.kind = r.kind)
+      AND (r.subject IS NULL OR lower(x.subject) = lower(r.subject))
+      AND (r.fixed OR r.grade IS NULL OR x.grade_level = r.grade){standard_filter}
+)"""
+_STANDARD_FILTER = """
+      AND (r.standard IS NULL
            OR EXISTS (SELECT 1 FROM items i WHERE i.assessment_id = x.assessment_id
-                      AND i.standard_code = $standard::VARCHAR)
+                      AND i.standard_code = r.standard)
            OR EXISTS (SELECT 1 FROM scores c WHERE c.assessment_id = x.assessment_id
-                      AND c.standard_code = $standard::VARCHAR))
+                      AND c.standard_code = r.standard))"""
+
+# Scores per request x student x assessment: item responses (earned / possible points, read from the
+# stored points_overall / points_standard tables that every write keeps, migration 32), plus scale-score
+# results (vendor tests) as 1/0 of 1 point with proficiency_cut 1.0, the same rule as the core views
+# v_overall_scores / v_standard_scores. Written out rather than read from those views so the goal's
+# assessments reach the scans (points_* are sorted by assessment_id: whole row groups are skipped).
+_SCORED_R = """
+scale AS MATERIALIZED (
+    SELECT v.assessment_id, v.student_id, v.standard_code, v.proficient, v.vendor
+    FROM v_scale_scores v
+    WHERE v.assessment_id IN (SELECT assessment_id FROM a) AND v.proficient IS NOT NULL
+),
+scored AS (
+    -- Requests with a student scope join it first, so only their students' rows leave the scan.
+    SELECT a.req, p.assessment_id, p.student_id, p.earned, p.possible
+    FROM a JOIN r USING (req) JOIN scope sp ON sp.req = a.req
+    JOIN points_overall p ON p.assessment_id = a.assessment_id AND p.student_id = sp.student_id
+    WHERE r.standard IS NULL AND r.use_scope
+    UNION ALL
+    SELECT a.req, p.assessment_id, p.student_id, p.earned, p.possible
+    FROM a JOIN r USING (req) JOIN points_overall p ON p.assessment_id = a.assessment_id
+    WHERE r.standard IS NULL AND NOT r.use_scope{standard_points}
+    UNION ALL
+    SELECT a.req, s.assessment_id, s.student_id, CASE WHEN s.proficient THEN 1.0 ELSE 0.0 END, 1.0
+    FROM a JOIN r USING (req) JOIN scale s ON s.assessment_id = a.assessment_id
+    WHERE CASE WHEN r.standard IS NULL THEN s.standard_code IS NULL ELSE s.standard_code = r.standard END
+    UNION ALL
+    -- Standards-only scale results: proficient overall when overall_share (default 0.8) of the standards are.
+    SELECT a.req, v.assessment_id, v.student_id,
+           CASE WHEN avg(CASE WHEN v.proficient THEN 1 ELSE 0 END) >= coalesce(any_value(sr.overall_share), 0.8)
+                THEN 1.0 ELSE 0.0 END, 1.0
+    FROM a JOIN r USING (req) JOIN scale v ON v.assessment_id = a.assessment_id
+    LEFT JOIN scale_rules sr ON sr.vendor = v.vendor AND sr.scope = 'overall'
+    WHERE r.standard IS NULL AND v.standard_code IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM scale o WHERE o.assessment_id = v.assessment_id
+                      AND o.student_id = v.student_id AND o.standard_code IS NULL)
+    GROUP BY a.req, v.assessment_id, v.student_id
+)"""
+_STANDARD_POINTS = """
+    UNION ALL
+    SELECT a.req, p.assessment_id, p.student_id, p.earned, p.possible
+    FROM a JOIN r USING (req) JOIN scope sp ON sp.req = a.req
+    JOIN points_standard p
+      ON p.assessment_id = a.assessment_id AND p.student_id = sp.student_id AND p.standard_code = r.standard
+    WHERE r.use_scope
+    UNION ALL
+    SELECT a.req, p.assessment_id, p.student_id, p.earned, p.possible
+    FROM a JOIN r USING (req) JOIN points_standard p
+      ON p.assessment_id = a.assessment_id AND p.standard_code = r.standard
+    WHERE NOT r.use_scope"""
+
+_COMMON_CTES = """
+scope AS MATERIALIZED (
+    -- Students allowed by each request's school, subgroup and (when fixed) its goal's stored cohort.
+    SELECT q.req, q.student_id FROM (
+        SELECT r.req, r.subgroup, r.fixed, r.goal_id, s.student_id, s.ell, s.iep, s.frl
+        FROM r JOIN students s ON s.school = r.school
+        WHERE r.use_scope
+        UNION ALL
+        SELECT r.req, r.subgroup, r.fixed, r.goal_id, s.student_id, s.ell, s.iep, s.frl
+        FROM r CROSS JOIN students s
+        WHERE r.use_scope AND r.school IS NULL
+    ) q
+    WHERE (q.subgroup IS NULL OR CASE q.subgroup
+            WHEN 'ell' THEN coalesce(q.ell, FALSE) WHEN 'iep' THEN coalesce(q.iep, FALSE)
+            WHEN 'frl' THEN coalesce(q.frl, FALSE) ELSE FALSE END)
+      AND (NOT q.fixed OR EXISTS (SELECT 1 FROM goal_cohort c WHERE c.goal_id = q.goal_id
+                                  AND c.student_id = q.student_id))
+),
+expected AS MATERIALIZED (
+    -- Rolling goals: who was expected to take each assessment (the same rule as v_assessment_roster),
+    -- only the teacher's sections for a teacher goal.
+    -- (Requests with a student scope start from its students' enrollments.)
+    SELECT a.req, a.assessment_id, a.point, a.is_pre, e.student_id
+    FROM scope sp JOIN enrollments e ON e.student_id = sp.student_id
+    JOIN sections s ON s.section_id = e.section_id
+    JOIN a ON a.req = sp.req
+     AND (a.subject IS NULL OR s.subject IS NULL OR lower(s.subject) = lower(a.subject))
+     AND (a.grade_level IS NULL OR s.grade_level IS NULL OR s.grade_level = a.grade_level)
+     AND (s.starts_on IS NULL OR a.administered_on >= s.starts_on)
+     AND (s.ends_on IS NULL OR a.administered_on <= s.ends_on)
+    JOIN r ON r.req = a.req
+    WHERE NOT r.fixed AND r.use_scope AND (r.teacher IS NULL OR s.teacher_id = r.teacher)
+    UNION
+    SELECT a.req, a.assessment_id, a.point, a.is_pre, e.student_id
+    FROM a JOIN r USING (req) JOIN sections s
+      ON (a.subject IS NULL OR s.subject IS NULL OR lower(s.subject) = lower(a.subject))
+     AND (a.grade_level IS NULL OR s.grade_level IS NULL OR s.grade_level = a.grade_level)
+     AND (s.starts_on IS NULL OR a.administered_on >= s.starts_on)
+     AND (s.ends_on IS NULL OR a.administered_on <= s.ends_on)
+     AND (r.teacher IS NULL OR s.teacher_id = r.teacher)
+    JOIN enrollments e ON e.section_id = s.section_id
+    WHERE NOT r.fixed AND NOT r.use_scope
+),
+@@SCORED@@,
+takers AS MATERIALIZED (
+    SELECT a.req, a.point, a.is_pre, a.assessment_id, a.administered_on, a.proficiency_cut,
+           sc.student_id, sc.earned, sc.possible
+    FROM scored sc JOIN a USING (req, assessment_id) JOIN r USING (req)
+    WHERE sc.possible > 0
+      AND (NOT r.use_scope OR EXISTS (SELECT 1 FROM scope sp WHERE sp.req = sc.req AND sp.student_id = sc.student_id))
+      AND (r.fixed OR r.teacher IS NULL OR EXISTS (
+            SELECT 1 FROM expected x WHERE x.req = sc.req AND x.assessment_id = sc.assessment_id
+                                       AND x.student_id = sc.student_id))
 )"""
 
-# Scores per student per assessment: item responses (earned / possible points, read from the stored
-# points_overall / points_standard tables that every write keeps, migration 32), plus scale-score results
-# (vendor tests) as 1/0 of 1 point with proficiency_cut 1.0, the same rule as the core views
-# v_overall_scores / v_standard_scores. Written out rather than read from those views so the filter on
-# the goal's assessments reaches the scans (points_* are sorted by assessment_id, so whole row groups
-# are skipped), and the standard picks one table instead of scanning both.
+_PROF_STUDENT_CTE = """
+per_student AS MATERIALIZED (
+    -- One row per result (student x assessment) in a point: meeting iff score >= proficiency_cut.
+    SELECT req, point, student_id, assessment_id, administered_on, earned, possible, proficiency_cut,
+           earned / possible AS score, earned / possible >= proficiency_cut AS meeting
+    FROM takers
+)"""
+
+_GROWTH_STUDENT_CTE = """
+pre AS (
+    SELECT req, student_id, sum(earned) / sum(possible) AS pre_score FROM takers WHERE is_pre GROUP BY req, student_id
+),
+post AS (
+    SELECT req, point, student_id, max(administered_on) AS last_on, count(*) AS n_assessments,
+           sum(earned) / sum(possible) AS score
+    FROM takers WHERE NOT is_pre GROUP BY req, point, student_id
+),
+per_student AS MATERIALIZED (
+    -- Students with both a starting and a later score; improving iff the gain reaches N points.
+    SELECT post.req, post.point, post.student_id, post.last_on, post.n_assessments, pre.pre_score, post.score,
+           100 * (post.score - pre.pre_score) AS gain,
+           100 * (post.score - pre.pre_score) >= r.growth_points - 1e-9 AS meeting
+    FROM post JOIN pre USING (req, student_id) JOIN r USING (req)
+)"""
+
+_POINTS_SELECT = """
+pts AS (
+    SELECT a.req, a.point, max(a.administered_on) AS point_date, count(*) AS n_assessments,
+           CASE WHEN count(*) = 1 THEN min(a.title) ELSE count(*) || ' assessments' END AS label
+    FROM a
+    WHERE NOT a.is_pre  -- only assessments someone in scope took or was expected to take
+      AND (EXISTS (SELECT 1 FROM takers t WHERE t.req = a.req AND t.assessment_id = a.assessment_id)
+           OR EXISTS (SELECT 1 FROM expected x WHERE x.req = a.req AND x.assessment_id = a.assessment_id))
+    GROUP BY a.req, a.point
+),
+meas AS (
+    SELECT req, point, count(DISTINCT student_id) AS n_measured, count(*) AS n_results,
+           count(*) FILTER (WHERE meeting) AS n_meeting
+    FROM per_student GROUP BY req, point
+),
+expected_n AS (
+    SELECT req, point, count(DISTINCT student_id) AS n_expected FROM (
+        {expected_rows}
+    ) GROUP BY req, point
+),
+cohort_n AS (
+    SELECT goal_id, count(*) AS n FROM goal_cohort WHERE goal_id IN (SELECT goal_id FROM r WHERE fixed)
+    GROUP BY goal_id
+)
+SELECT pts.req, pts.point, pts.point_date, pts.label, pts.n_assessments,
+       CASE WHEN r.fixed THEN coalesce(cohort_n.n, 0) ELSE coalesce(expected_n.n_expected, 0) END AS n_expected,
+       coalesce(meas.n_measured, 0) AS n_measured,
+       coalesce(meas.n_results, 0) AS n_results,
+       coalesce(meas.n_meeting, 0) AS n_meeting
+FROM pts JOIN r USING (req) LEFT JOIN meas USING (req, point) LEFT JOIN expected_n USING (req, point)
+LEFT JOIN cohort_n ON cohort_n.goal_id = r.goal_id
+WHERE coalesce(meas.n_measured, 0) > 0 OR (NOT r.fixed AND coalesce(expected_n.n_expected, 0) > 0)
+ORDER BY pts.req, pts.point"""
+
+# Proficiency: expected = roster of each assessment plus anyone measured.
+_PROF_EXPECTED = ("SELECT req, point, student_id FROM expected WHERE NOT is_pre "
+                  "UNION ALL SELECT req, point, student_id FROM per_student")
+# Growth: a student is expected at every point once they have a starting score.
+_GROWTH_EXPECTED = ("SELECT pts.req, pts.point, pre.student_id FROM pre JOIN (SELECT DISTINCT req, point FROM a "
+                    "WHERE NOT is_pre) pts USING (req) UNION ALL SELECT req, point, student_id FROM per_student")
+
+_PROF_WINDOW = "x.administered_on BETWEEN r.date_from AND r.date_to"
+_GROWTH_WINDOW = ("x.administered_on BETWEEN r.pre_from AND r.pre_to "
+                  "OR x.administered_on BETWEEN r.date_from AND r.date_to")
+_GROWTH_PRE_FLAG = "(x.administered_on BETWEEN r.pre_from AND r.pre_to)"
+
+
+def _prefix(growth: bool, standard: bool) -> str:
+    a = _ASSESSMENTS_CTE.format(pre_flag=_GROWTH_PRE_FLAG if growth else "FALSE",
+                                window=_GROWTH_WINDOW if growth else _PROF_WINDOW,
+                                standard_filter=_STANDARD_FILTER if standard else "")
+    scored = _SCORED_R.format(standard_points=_STANDARD_POINTS if standard else "").strip()
+    return ("WITH " + _REQUESTS_CTE + "," + a + "," + _COMMON_CTES.replace("@@SCORED@@", scored) + ","
+            + (_GROWTH_STUDENT_CTE if growth else _PROF_STUDENT_CTE))
+
+
+def _define_measuring(name: str, growth: bool, tail: str) -> None:
+    """Define a measuring query in its two variants: `name` (no standard) and `name_std`."""
+    for standard, suffix in ((False, ""), (True, "_std")):
+        queries.define(name + suffix, _prefix(growth, standard) + tail)
+
+
+_define_measuring("goal_points_proficiency", False, "," + _POINTS_SELECT.format(expected_rows=_PROF_EXPECTED))
+_define_measuring("goal_points_growth", True, "," + _POINTS_SELECT.format(expected_rows=_GROWTH_EXPECTED))
+# The nearest students and the fixed cohort measure one request each.
+_define_measuring("goal_nearest_proficiency", False, """,
+closest AS (
+    -- Each student's result below the cut that came closest to it, in the point.
+    SELECT * FROM per_student WHERE point = $point::DATE AND NOT meeting
+    QUALIFY row_number() OVER (PARTITION BY student_id
+                               ORDER BY proficiency_cut - score, administered_on DESC, assessment_id) = 1
+)
+SELECT l.student_id, s.first_name, s.last_name, x.title AS assessment, l.administered_on AS assessed_on,
+       100 * l.score AS score_pct, 100 * l.proficiency_cut AS cut_pct,
+       greatest(100 * (l.proficiency_cut - l.score), 0) AS gap_pts,
+       greatest(l.proficiency_cut * l.possible - l.earned, 0) AS points_short
+FROM closest l LEFT JOIN students s USING (student_id) LEFT JOIN assessments x USING (assessment_id)
+ORDER BY gap_pts, l.student_id
+LIMIT $limit::INTEGER""")
+_define_measuring("goal_nearest_growth", True, """
+SELECT ps.student_id, s.first_name, s.last_name, ps.last_on AS assessed_on, ps.n_assessments,
+       100 * ps.pre_score AS start_pct, 100 * ps.score AS score_pct, ps.gain AS gain_pts,
+       greatest($growth_points::DOUBLE - ps.gain, 0) AS gap_pts
+FROM per_student ps LEFT JOIN students s USING (student_id)
+WHERE ps.point = $point::DATE AND NOT ps.meeting
+ORDER BY gap_pts, ps.student_id
+LIMIT $limit::INTEGER""")
+# The fixed cohort: students measured at the baseline (growth: at the starting window), one statement
+# run on the caller's connection so it sees the rows of the transaction it is part of.
+_define_measuring("goal_cohort_students_proficiency", False,
+                  "\nSELECT DISTINCT student_id FROM per_student ORDER BY student_id")
+_define_measuring("goal_cohort_students_growth", True, "\nSELECT DISTINCT student_id FROM pre ORDER BY student_id")
+
+# Feasibility: scores per student per assessment of one kind and subject (not per request): as _SCORED_R.
 _SCORED = """
 scale AS MATERIALIZED (
     SELECT v.assessment_id, v.student_id, v.standard_code, v.proficient, v.vendor
@@ -309,161 +544,6 @@ scored AS (
                       AND o.student_id = v.student_id AND o.standard_code IS NULL)
     GROUP BY v.assessment_id, v.student_id
 )"""
-
-_COMMON_CTES = """
-scope AS MATERIALIZED (
-    -- Students allowed by the goal's school, subgroup and (when fixed) its stored cohort.
-    SELECT student_id FROM students
-    WHERE ($school::VARCHAR IS NULL OR school = $school::VARCHAR)
-      AND ($subgroup::VARCHAR IS NULL OR CASE $subgroup::VARCHAR
-            WHEN 'ell' THEN coalesce(ell, FALSE) WHEN 'iep' THEN coalesce(iep, FALSE)
-            WHEN 'frl' THEN coalesce(frl, FALSE) ELSE FALSE END)
-      AND (NOT $fixed::BOOLEAN OR student_id IN (SELECT student_id FROM goal_cohort WHERE goal_id = $goal_id::INTEGER))
-),
-expected AS MATERIALIZED (
-    -- Rolling goals: who was expected to take each assessment (the same rule as v_assessment_roster),
-    -- only the teacher's sections for a teacher goal.
-    SELECT DISTINCT a.assessment_id, a.point, a.is_pre, e.student_id
-    FROM a JOIN sections s
-      ON (a.subject IS NULL OR s.subject IS NULL OR lower(s.subject) = lower(a.subject))
-     AND (a.grade_level IS NULL OR s.grade_level IS NULL OR s.grade_level = a.grade_level)
-     AND (s.starts_on IS NULL OR a.administered_on >= s.starts_on)
-     AND (s.ends_on IS NULL OR a.administered_on <= s.ends_on)
-     AND ($teacher::VARCHAR IS NULL OR s.teacher_id = $teacher::VARCHAR)
-    JOIN enrollments e ON e.section_id = s.section_id
-    WHERE NOT $fixed::BOOLEAN
-      AND (NOT $use_scope::BOOLEAN OR e.student_id IN (SELECT student_id FROM scope))
-),
-@@SCORED@@,
-takers AS MATERIALIZED (
-    SELECT a.point, a.is_pre, a.assessment_id, a.administered_on, a.proficiency_cut,
-           sc.student_id, sc.earned, sc.possible
-    FROM scored sc JOIN a USING (assessment_id)
-    WHERE sc.possible > 0
-      AND (NOT $use_scope::BOOLEAN OR sc.student_id IN (SELECT student_id FROM scope))
-      AND ($fixed::BOOLEAN OR $teacher::VARCHAR IS NULL OR EXISTS (
-            SELECT 1 FROM expected x WHERE x.assessment_id = sc.assessment_id AND x.student_id = sc.student_id))
-)""".replace("@@SCORED@@", _SCORED.strip())
-
-_PROF_STUDENT_CTE = """
-per_student AS MATERIALIZED (
-    -- One row per result (student x assessment) in a point: meeting iff score >= proficiency_cut.
-    SELECT point, student_id, assessment_id, administered_on, earned, possible, proficiency_cut,
-           earned / possible AS score, earned / possible >= proficiency_cut AS meeting
-    FROM takers
-)"""
-
-_GROWTH_STUDENT_CTE = """
-pre AS (
-    SELECT student_id, sum(earned) / sum(possible) AS pre_score FROM takers WHERE is_pre GROUP BY student_id
-),
-post AS (
-    SELECT point, student_id, max(administered_on) AS last_on, count(*) AS n_assessments,
-           sum(earned) / sum(possible) AS score
-    FROM takers WHERE NOT is_pre GROUP BY point, student_id
-),
-per_student AS MATERIALIZED (
-    -- Students with both a starting and a later score; improving iff the gain reaches N points.
-    SELECT post.point, post.student_id, post.last_on, post.n_assessments, pre.pre_score, post.score,
-           100 * (post.score - pre.pre_score) AS gain,
-           100 * (post.score - pre.pre_score) >= $growth_points::DOUBLE - 1e-9 AS meeting
-    FROM post JOIN pre USING (student_id)
-)"""
-
-_POINTS_SELECT = """
-pts AS (
-    SELECT point, max(administered_on) AS point_date, count(*) AS n_assessments,
-           CASE WHEN count(*) = 1 THEN min(title) ELSE count(*) || ' assessments' END AS label
-    FROM a
-    WHERE NOT is_pre  -- only assessments someone in scope took or was expected to take
-      AND (assessment_id IN (SELECT assessment_id FROM takers) OR assessment_id IN (SELECT assessment_id FROM expected))
-    GROUP BY point
-),
-meas AS (
-    SELECT point, count(DISTINCT student_id) AS n_measured, count(*) AS n_results,
-           count(*) FILTER (WHERE meeting) AS n_meeting
-    FROM per_student GROUP BY point
-),
-expected_n AS (
-    SELECT point, count(DISTINCT student_id) AS n_expected FROM (
-        {expected_rows}
-    ) GROUP BY point
-)
-SELECT pts.point, pts.point_date, pts.label, pts.n_assessments,
-       CASE WHEN $fixed::BOOLEAN THEN (SELECT count(*) FROM goal_cohort WHERE goal_id = $goal_id::INTEGER)
-            ELSE coalesce(expected_n.n_expected, 0) END AS n_expected,
-       coalesce(meas.n_measured, 0) AS n_measured,
-       coalesce(meas.n_results, 0) AS n_results,
-       coalesce(meas.n_meeting, 0) AS n_meeting
-FROM pts LEFT JOIN meas USING (point) LEFT JOIN expected_n USING (point)
-WHERE coalesce(meas.n_measured, 0) > 0 OR (NOT $fixed::BOOLEAN AND coalesce(expected_n.n_expected, 0) > 0)
-ORDER BY pts.point"""
-
-# Proficiency: expected = roster of each assessment plus anyone measured.
-_PROF_EXPECTED = ("SELECT point, student_id FROM expected WHERE NOT is_pre "
-                  "UNION ALL SELECT point, student_id FROM per_student")
-# Growth: a student is expected at every point once they have a starting score.
-_GROWTH_EXPECTED = ("SELECT pts.point, pre.student_id FROM pre CROSS JOIN (SELECT DISTINCT point FROM a "
-                    "WHERE NOT is_pre) pts UNION ALL SELECT point, student_id FROM per_student")
-
-_PROF_WINDOW = "x.administered_on BETWEEN $date_from::DATE AND $date_to::DATE"
-_GROWTH_WINDOW = ("x.administered_on BETWEEN $pre_from::DATE AND $pre_to::DATE "
-                  "OR x.administered_on BETWEEN $date_from::DATE AND $date_to::DATE")
-_GROWTH_PRE_FLAG = "(x.administered_on BETWEEN $pre_from::DATE AND $pre_to::DATE)"
-
-
-def _prefix(growth: bool) -> str:
-    a = _ASSESSMENTS_CTE.format(pre_flag=_GROWTH_PRE_FLAG if growth else "FALSE",
-                                window=_GROWTH_WINDOW if growth else _PROF_WINDOW)
-    return "WITH " + a + "," + _COMMON_CTES + "," + (_GROWTH_STUDENT_CTE if growth else _PROF_STUDENT_CTE)
-
-
-queries.define(
-    "goal_points_proficiency",
-    _prefix(False) + "," + _POINTS_SELECT.format(expected_rows=_PROF_EXPECTED),
-)
-queries.define(
-    "goal_points_growth",
-    _prefix(True) + "," + _POINTS_SELECT.format(expected_rows=_GROWTH_EXPECTED),
-)
-queries.define(
-    "goal_nearest_proficiency",
-    _prefix(False) + """,
-closest AS (
-    -- Each student's result below the cut that came closest to it, in the point.
-    SELECT * FROM per_student WHERE point = $point::DATE AND NOT meeting
-    QUALIFY row_number() OVER (PARTITION BY student_id
-                               ORDER BY proficiency_cut - score, administered_on DESC, assessment_id) = 1
-)
-SELECT l.student_id, s.first_name, s.last_name, x.title AS assessment, l.administered_on AS assessed_on,
-       100 * l.score AS score_pct, 100 * l.proficiency_cut AS cut_pct,
-       greatest(100 * (l.proficiency_cut - l.score), 0) AS gap_pts,
-       greatest(l.proficiency_cut * l.possible - l.earned, 0) AS points_short
-FROM closest l LEFT JOIN students s USING (student_id) LEFT JOIN assessments x USING (assessment_id)
-ORDER BY gap_pts, l.student_id
-LIMIT $limit::INTEGER""",
-)
-queries.define(
-    "goal_nearest_growth",
-    _prefix(True) + """
-SELECT ps.student_id, s.first_name, s.last_name, ps.last_on AS assessed_on, ps.n_assessments,
-       100 * ps.pre_score AS start_pct, 100 * ps.score AS score_pct, ps.gain AS gain_pts,
-       greatest($growth_points::DOUBLE - ps.gain, 0) AS gap_pts
-FROM per_student ps LEFT JOIN students s USING (student_id)
-WHERE ps.point = $point::DATE AND NOT ps.meeting
-ORDER BY gap_pts, ps.student_id
-LIMIT $limit::INTEGER""",
-)
-# The fixed cohort: students measured at the baseline (growth: at the starting window), one statement
-# run on the caller's connection so it sees the rows of the transaction it is part of.
-queries.define(
-    "goal_cohort_students_proficiency",
-    _prefix(False) + "\nSELECT DISTINCT student_id FROM per_student ORDER BY student_id",
-)
-queries.define(
-    "goal_cohort_students_growth",
-    _prefix(True) + "\nSELECT DISTINCT student_id FROM pre ORDER BY student_id",
-)
 
 # Feasibility: % proficient per school x grade x point on the same kind of assessment and subject.
 queries.define(
@@ -556,14 +636,58 @@ queries.define(
        FROM assessments""",
 )
 
+queries.define(
+    "goal_data_version",
+    """SELECT (SELECT file FROM pragma_database_list WHERE name = current_database()) AS file,
+              (SELECT value FROM meta WHERE key = 'data_version') AS version""",
+)
+queries.define("goal_cohort_sizes", "SELECT goal_id, count(*) AS n FROM goal_cohort GROUP BY goal_id")
+
 _PARAM_RE = re.compile(r"\$([a-z_]+)")
 
+# Results of the measuring and feasibility queries, remembered per database file and data version (every
+# write bumps the version, as for risk.cached_build): the calls of one page share a goal's measurements
+# (the goals table, the goal's nearest students, its feasibility, the edit form's preview), and the form's
+# preview does not measure again while only the title or the target is being typed. Never used for an
+# in-memory database, nor for direct=True (a transaction in progress sees rows nobody else does).
+MEMO_ENTRIES = 512
+_MEMO: dict = {}
+_MEMO_LOCK = threading.Lock()
 
-def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict, direct: bool = False) -> pd.DataFrame:
+
+def _memo_base(con: duckdb.DuckDBPyConnection, direct: bool) -> tuple | None:
+    """(database file, data version) naming the data a result comes from; None when not remembered."""
+    if direct or MEMO_ENTRIES <= 0:
+        return None
+    cur = con.cursor()
+    try:
+        row = cur.execute(queries.QUERIES["goal_data_version"]).fetchone()
+    finally:
+        cur.close()
+    return (row[0], row[1]) if row and row[0] else None
+
+
+def _memo_get(key):
+    with _MEMO_LOCK:
+        df = _MEMO.get(key)
+    return None if df is None else df.copy()
+
+
+def _memo_put(key, df: pd.DataFrame) -> None:
+    with _MEMO_LOCK:
+        _MEMO.pop(key, None)
+        while len(_MEMO) >= MEMO_ENTRIES:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = df.copy()
+
+
+def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict, direct: bool = False,
+         memo: bool = False) -> pd.DataFrame:
     """Run a named goal query with just the parameters its text uses.
 
     direct=True runs on `con` itself instead of a cursor, so it sees the uncommitted rows of a
     transaction in progress on `con` (the demo loader builds goals inside its transaction).
+    memo=True remembers the result for this data version (see _MEMO).
     """
     sql = queries.QUERIES[name]
     used = set(_PARAM_RE.findall(sql))
@@ -573,7 +697,23 @@ def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict, direct: bool =
         raise KeyError(f"query {name} needs {sorted(missing)}")
     if direct:
         return con.execute(sql, bound).df()
-    return queries.run(con, name, **bound)
+    base = _memo_base(con, direct) if memo else None
+    key = (base, name, tuple(sorted(bound.items()))) if base else None
+    if key is not None:
+        hit = _memo_get(key)
+        if hit is not None:
+            return hit
+    cur = con.cursor()
+    try:
+        # A goal's assessments reach the points_* scans as a list of ids when there are up to a few hundred
+        # (DuckDB's default stops at 50), so row groups of other assessments are skipped. This cursor only.
+        cur.execute("SET dynamic_or_filter_threshold = 1000")
+        df = cur.execute(sql, bound).df()
+    finally:
+        cur.close()
+    if key is not None:
+        _memo_put(key, df)
+    return df
 
 
 def _scope_params(spec: GoalSpec, *, fixed: bool, goal_id: int | None) -> dict:
@@ -584,6 +724,65 @@ def _scope_params(spec: GoalSpec, *, fixed: bool, goal_id: int | None) -> dict:
         "use_scope": bool(fixed or spec.school or spec.subgroup),
         "growth_points": float(spec.growth_points or 0.0), "pre_from": None, "pre_to": None,
     }
+
+
+def _request(spec: GoalSpec, date_from: dt.date, date_to: dt.date, bucket: str | None = None, *,
+             fixed: bool = False, goal_id: int | None = None, pre_from: dt.date | None = None,
+             pre_to: dt.date | None = None) -> dict | None:
+    """One measurement (a row of `r` in the measuring queries); None for growth without a starting window."""
+    if spec.kind == "growth" and (pre_from is None or pre_to is None):
+        return None
+    params = _scope_params(spec, fixed=fixed, goal_id=goal_id)
+    params.update(date_from=date_from, date_to=date_to, bucket=bucket or spec.bucket)
+    if spec.kind == "growth":
+        params.update(pre_from=pre_from, pre_to=pre_to)
+    return params
+
+
+def _batch_params(requests: list[dict]) -> dict:
+    """The requests as the parallel lists the measuring queries unnest ($r_req, $r_kind, ...)."""
+    out = {"r_req": list(range(len(requests)))}
+    for name, _ in _REQUEST_FIELDS[1:]:
+        out[f"r_{name}"] = [rq[name] for rq in requests]
+    return out
+
+
+def _measuring_name(name: str, requests: list[dict]) -> str:
+    return name + ("_std" if any(rq["standard"] is not None for rq in requests) else "")
+
+
+def _measure_raw(con: duckdb.DuckDBPyConnection, growth: bool, requests: list[dict],
+                 direct: bool = False) -> list[pd.DataFrame]:
+    """Raw point counts of each request, the ones not remembered measured in one statement."""
+    base = _memo_base(con, direct)
+    keys = [(base, growth, tuple(sorted(rq.items()))) if base else None for rq in requests]
+    out: list = [_memo_get(k) if k is not None else None for k in keys]
+    todo = [i for i, df in enumerate(out) if df is None]
+    if todo:
+        batch = [requests[i] for i in todo]
+        name = _measuring_name("goal_points_growth" if growth else "goal_points_proficiency", batch)
+        df = _run(con, name, _batch_params(batch), direct=direct)
+        for j, i in enumerate(todo):
+            part = df[df["req"] == j].drop(columns="req").reset_index(drop=True)
+            if part.empty:  # as a statement with no rows gives them: text columns of object dtype
+                part = part.astype({c: object for c in part.columns if pd.api.types.is_string_dtype(part[c])})
+            if keys[i] is not None:
+                _memo_put(keys[i], part)
+            out[i] = part
+    return out
+
+
+def _points_many(con: duckdb.DuckDBPyConnection, items: list[tuple[GoalSpec, dict | None]],
+                 direct: bool = False) -> list[pd.DataFrame]:
+    """Measurement points for (spec, request) pairs: growth and proficiency requests one statement each."""
+    out: list = [pd.DataFrame(columns=POINT_COLUMNS) for _ in items]
+    for growth in (False, True):
+        idx = [i for i, (sp, rq) in enumerate(items) if rq is not None and (sp.kind == "growth") == growth]
+        if idx:
+            raw = _measure_raw(con, growth, [items[i][1] for i in idx], direct=direct)
+            for i, df in zip(idx, raw):
+                out[i] = _finish_points(df, items[i][0].kind)
+    return out
 
 
 # --- measuring -----------------------------------------------------------------------------------
@@ -609,16 +808,8 @@ def measure(con: duckdb.DuckDBPyConnection, spec: GoalSpec, date_from: dt.date, 
             bucket: str | None = None, *, fixed: bool = False, goal_id: int | None = None,
             pre_from: dt.date | None = None, pre_to: dt.date | None = None, direct: bool = False) -> pd.DataFrame:
     """Measurement points of a goal's metric between two dates (growth: from the pre window)."""
-    params = _scope_params(spec, fixed=fixed, goal_id=goal_id)
-    params.update(date_from=date_from, date_to=date_to, bucket=bucket or spec.bucket)
-    if spec.kind == "growth":
-        if pre_from is None or pre_to is None:
-            return pd.DataFrame(columns=POINT_COLUMNS)
-        params.update(pre_from=pre_from, pre_to=pre_to)
-        df = _run(con, "goal_points_growth", params, direct=direct)
-    else:
-        df = _run(con, "goal_points_proficiency", params, direct=direct)
-    return _finish_points(df, spec.kind)
+    rq = _request(spec, date_from, date_to, bucket, fixed=fixed, goal_id=goal_id, pre_from=pre_from, pre_to=pre_to)
+    return _points_many(con, [(spec, rq)], direct=direct)[0]
 
 
 @dataclass
@@ -637,15 +828,17 @@ class Baseline:
     reason: str | None
 
 
-def compute_baseline(con: duckdb.DuckDBPyConnection, spec: GoalSpec, direct: bool = False) -> Baseline:
-    """The baseline point from data (all matching assessments in the baseline window pooled)."""
-    df = pd.DataFrame(columns=POINT_COLUMNS)
-    if spec.baseline_from is not None and spec.baseline_to is not None:
-        if spec.kind == "growth":
-            df = measure(con, spec, spec.baseline_from, spec.baseline_to, "window",
-                         pre_from=spec.baseline_pre_from, pre_to=spec.baseline_pre_to, direct=direct)
-        else:
-            df = measure(con, spec, spec.baseline_from, spec.baseline_to, "window", direct=direct)
+def _baseline_request(spec: GoalSpec) -> dict | None:
+    """The baseline window as one request (every matching assessment in it pooled into one point)."""
+    if spec.baseline_from is None or spec.baseline_to is None:
+        return None
+    if spec.kind == "growth":
+        return _request(spec, spec.baseline_from, spec.baseline_to, "window",
+                        pre_from=spec.baseline_pre_from, pre_to=spec.baseline_pre_to)
+    return _request(spec, spec.baseline_from, spec.baseline_to, "window")
+
+
+def _baseline_from(spec: GoalSpec, df: pd.DataFrame) -> Baseline:
     row = df.iloc[0] if len(df) else None
     measured = int(row["n_measured"]) if row is not None else 0
     data_pct = float(row["value_pct"]) if row is not None and measured > 0 else None
@@ -660,6 +853,11 @@ def compute_baseline(con: duckdb.DuckDBPyConnection, spec: GoalSpec, direct: boo
         used_pct=float(spec.baseline_override) if overridden else data_pct,
         overridden=overridden, reason=spec.baseline_override_reason if overridden else None,
     )
+
+
+def compute_baseline(con: duckdb.DuckDBPyConnection, spec: GoalSpec, direct: bool = False) -> Baseline:
+    """The baseline point from data (all matching assessments in the baseline window pooled)."""
+    return _baseline_from(spec, _points_many(con, [(spec, _baseline_request(spec))], direct=direct)[0])
 
 
 def more_students_needed(kind: str, n_results: int, n_meeting: int, target_pct: float | None,
@@ -734,21 +932,45 @@ class Progress:
     trajectory: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
+def _progress_request(spec: GoalSpec, goal_id: int | None) -> dict | None:
+    """The progress window (measure_from or the day after the baseline, to the target date) as one request."""
+    fixed = spec.cohort == "fixed" and goal_id is not None
+    start_day = progress_start(spec)
+    if start_day is None or spec.target_date is None or spec.target_date < start_day:
+        return None
+    return _request(spec, start_day, spec.target_date, fixed=fixed, goal_id=goal_id,
+                    pre_from=spec.pre_from, pre_to=spec.pre_to)
+
+
 def evaluate_spec(con: duckdb.DuckDBPyConnection, spec: GoalSpec, goal_id: int | None = None,
                   today: dt.date | None = None, direct: bool = False) -> Progress:
     """Baseline, measurement points, trajectory, status and "N more" for a goal definition.
 
     direct=True queries `con` itself (inside a transaction in progress, as the demo loader does).
     """
+    return _evaluate_many(con, [(spec, goal_id)], today=today, direct=direct)[0]
+
+
+def _evaluate_many(con: duckdb.DuckDBPyConnection, goals_in: list[tuple[GoalSpec, int | None]],
+                   today: dt.date | None = None, direct: bool = False,
+                   cohort_sizes: dict[int, int] | None = None) -> list[Progress]:
+    """evaluate_spec for several goals, their baselines and progress measured together."""
+    items = []
+    for spec, goal_id in goals_in:
+        items += [(spec, _baseline_request(spec)), (spec, _progress_request(spec, goal_id))]
+    frames = _points_many(con, items, direct=direct)
+    return [_progress(con, spec, goal_id, frames[2 * n], frames[2 * n + 1], today, direct, cohort_sizes)
+            for n, (spec, goal_id) in enumerate(goals_in)]
+
+
+def _progress(con: duckdb.DuckDBPyConnection, spec: GoalSpec, goal_id: int | None, base_points: pd.DataFrame,
+              points: pd.DataFrame, today: dt.date | None, direct: bool,
+              cohort_sizes: dict[int, int] | None) -> Progress:
+    """A goal's Progress from its measured baseline and progress points."""
     today = today or dt.date.today()
     fixed = spec.cohort == "fixed" and goal_id is not None
-    base = compute_baseline(con, spec, direct=direct)
+    base = _baseline_from(spec, base_points)
     target = target_value(spec, base.used_pct)
-    start_day = progress_start(spec)
-    points = pd.DataFrame(columns=POINT_COLUMNS)
-    if start_day is not None and spec.target_date is not None and spec.target_date >= start_day:
-        points = measure(con, spec, start_day, spec.target_date, fixed=fixed, goal_id=goal_id,
-                         pre_from=spec.pre_from, pre_to=spec.pre_to, direct=direct)
     valued = points[points["n_measured"] > 0]
     current_point = valued.iloc[-1].to_dict() if len(valued) else None
     current = (current_point["point_date"], float(current_point["value_pct"])) if current_point else None
@@ -765,7 +987,10 @@ def evaluate_spec(con: duckdb.DuckDBPyConnection, spec: GoalSpec, goal_id: int |
     status, expected = decide_status(spec.kind, start, tgt, current, today)
     more = (more_students_needed(spec.kind, int(current_point["n_results"]), int(current_point["n_meeting"]), target,
                                  int(current_point["n_measured"])) if current_point else None)
-    cohort = int(_run(con, "goal_cohort_size", {"goal_id": goal_id}, direct=direct).iat[0, 0]) if fixed else None
+    cohort = None
+    if fixed:
+        cohort = (int(cohort_sizes.get(goal_id, 0)) if cohort_sizes is not None
+                  else int(_run(con, "goal_cohort_size", {"goal_id": goal_id}, direct=direct).iat[0, 0]))
     trajectory = pd.DataFrame(
         [{"date": start[0], "pct": start[1]}, {"date": tgt[0], "pct": tgt[1]}] if start and tgt else [],
         columns=["date", "pct"],
@@ -796,13 +1021,10 @@ def nearest_students(con: duckdb.DuckDBPyConnection, goal_id: int | None, spec: 
     prog = evaluate_spec(con, spec, goal_id=goal_id, today=today)
     if prog.current_point is None:
         return pd.DataFrame(columns=["student_id", "first_name", "last_name", "score_pct", "gap_pts"])
-    fixed = spec.cohort == "fixed" and goal_id is not None
-    params = _scope_params(spec, fixed=fixed, goal_id=goal_id)
-    params.update(date_from=progress_start(spec), date_to=spec.target_date, bucket=spec.bucket,
-                  point=prog.current_point["point"], limit=int(limit),
-                  pre_from=spec.pre_from, pre_to=spec.pre_to)
+    params = _batch_params([_progress_request(spec, goal_id)])
+    params.update(point=prog.current_point["point"], limit=int(limit), growth_points=float(spec.growth_points or 0.0))
     name = "goal_nearest_growth" if spec.kind == "growth" else "goal_nearest_proficiency"
-    return _run(con, name, params)
+    return _run(con, name + ("_std" if spec.standard_code is not None else ""), params)
 
 
 def describe_scope(spec: GoalSpec, teacher_names: dict[str, str] | None = None) -> str:
@@ -894,8 +1116,9 @@ def summarize(prog: Progress) -> dict:
 def all_progress(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> list[Progress]:
     """Progress of every stored goal, each goal followed by the goals aligned under it."""
     rows = _run(con, "goal_rows", {})
-    progs = [evaluate_spec(con, spec_from_row(row), goal_id=int(row["goal_id"]), today=today)
-             for row in rows.to_dict("records")]
+    sizes = _run(con, "goal_cohort_sizes", {})
+    progs = _evaluate_many(con, [(spec_from_row(row), int(row["goal_id"])) for row in rows.to_dict("records")],
+                           today=today, cohort_sizes=dict(zip(sizes["goal_id"].astype(int), sizes["n"].astype(int))))
     by_id = {p.goal_id: p for p in progs}
     order = _aligned_order([{"goal_id": p.goal_id, "parent_goal_id": p.spec.parent_goal_id} for p in progs])
     return [by_id[g["goal_id"]] for g in order]
@@ -991,11 +1214,11 @@ def feasibility(con: duckdb.DuckDBPyConnection, spec: GoalSpec, baseline_pct: fl
               "bucket": spec.bucket, "min_n": FEASIBILITY_MIN_N, "lo": lo, "hi": hi,
               "growth_points": float(spec.growth_points or 0)}
     if spec.kind == "growth":
-        comp = _run(con, "goal_similar_growth", params)
+        comp = _run(con, "goal_similar_growth", params, memo=True)
         values = comp["pct"].astype(float) if len(comp) else pd.Series(dtype=float)
         planned, unit = float(target), "% of students growing"
     else:
-        series = _run(con, "goal_similar_proficiency", params)
+        series = _run(con, "goal_similar_proficiency", params, memo=True)
         # Every pair of one group's points whose distance is like the goal's span.
         pairs = series.merge(series, on=["school", "grade_level"], suffixes=("_1", "_2"))
         days = (pd.to_datetime(pairs["point_2"]) - pd.to_datetime(pairs["point_1"])).dt.days
@@ -1053,19 +1276,19 @@ def fmt_value(v) -> str | None:
 def _snapshot_cohort(con: duckdb.DuckDBPyConnection, goal_id: int, spec: GoalSpec) -> int:
     """Store the fixed cohort: students measured at the baseline (growth: at the starting window)."""
     con.execute("DELETE FROM goal_cohort WHERE goal_id = ?", [goal_id])
-    params = _scope_params(spec, fixed=False, goal_id=goal_id)
     if spec.kind == "growth":
         if spec.pre_from is None or spec.pre_to is None:
             return 0
         # Only the starting window matters; the later window is empty on purpose.
-        params.update(pre_from=spec.pre_from, pre_to=spec.pre_to, date_from=dt.date(1, 1, 1),
-                      date_to=dt.date(1, 1, 1), bucket="window")
-        students = _run(con, "goal_cohort_students_growth", params, direct=True)
+        rq = _request(spec, dt.date(1, 1, 1), dt.date(1, 1, 1), "window", goal_id=goal_id,
+                      pre_from=spec.pre_from, pre_to=spec.pre_to)
+        name = "goal_cohort_students_growth"
     else:
         if spec.baseline_from is None or spec.baseline_to is None:
             return 0
-        params.update(date_from=spec.baseline_from, date_to=spec.baseline_to, bucket="window")
-        students = _run(con, "goal_cohort_students_proficiency", params, direct=True)
+        rq = _request(spec, spec.baseline_from, spec.baseline_to, "window", goal_id=goal_id)
+        name = "goal_cohort_students_proficiency"
+    students = _run(con, _measuring_name(name, [rq]), _batch_params([rq]), direct=True)
     if len(students):
         con.register("_goal_cohort_frame", students.assign(goal_id=goal_id)[["goal_id", "student_id"]])
         try:
