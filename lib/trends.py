@@ -108,14 +108,6 @@ results AS (
       AND ($teacher IS NULL OR b.teacher_id = $teacher)
 )"""
 
-# Each student's most recent scored result per subject in scope.
-LATEST_CTE = """
-latest AS (
-    SELECT * FROM results WHERE scored
-    QUALIFY row_number() OVER (PARTITION BY student_id, subject
-                               ORDER BY administered_on DESC NULLS LAST, assessment_id DESC) = 1
-)"""
-
 AGG = """count(*) FILTER (WHERE scored) AS assessed,
        count(*) FILTER (WHERE NOT scored) AS not_assessed,
        count(*) FILTER (WHERE proficient) AS proficient,
@@ -123,16 +115,32 @@ AGG = """count(*) FILTER (WHERE scored) AS assessed,
        avg(score) AS mean_score"""
 
 # --- queries ------------------------------------------------------------------------------------
+#
+# Some rows are shared by several questions of one page and kept next to the base (see _shared):
+#   trends_assessment_stats  per assessment, the scope without its dates (dates filter whole assessments)
+#   trends_status            per student and subject, the whole scope (headline, drill-down, subgroups)
+#   trends_growth_pairs      per pair of assessments, the scope without its dates (see trends_growth)
+# The questions then read those few rows; heatmap and subgroups over time read the base itself.
+
+queries.define(
+    "trends_assessment_stats",
+    f"""WITH {SCOPE_CTE}
+    SELECT assessment_id, title, subject, grade_level, kind, administered_on, cut, school_year, {AGG}
+    FROM results
+    GROUP BY ALL""",
+)
+
+DATES = """($date_from IS NULL OR administered_on >= $date_from)
+      AND ($date_to IS NULL OR administered_on <= $date_to)"""
 
 queries.define(
     "trends_over_time",
-    f"""WITH {SCOPE_CTE}
-    SELECT assessment_id, title, subject, grade_level, grade_order(grade_level) AS grade_rank, kind,
+    f"""SELECT assessment_id, title, subject, grade_level, grade_order(grade_level) AS grade_rank, kind,
            administered_on, cut, school_year,
            printf('%d-%02d', school_year, (school_year + 1) % 100) AS school_year_label,
-           {AGG}
-    FROM results
-    GROUP BY ALL
+           assessed, not_assessed, proficient, pct_proficient, mean_score
+    FROM trends_assessment_stats
+    WHERE {DATES}
     ORDER BY administered_on, subject, grade_rank, grade_level, assessment_id""",
 )
 
@@ -140,11 +148,11 @@ queries.define(
 # and the same assessment (n-th of its kind in the year) one year earlier.
 queries.define(
     "trends_changes",
-    f"""WITH {SCOPE_CTE},
-    per AS (
-        SELECT assessment_id, title, subject, grade_level, kind, administered_on, school_year, {AGG}
-        FROM results GROUP BY ALL
-        HAVING count(*) FILTER (WHERE scored) > 0
+    f"""WITH per AS (
+        SELECT assessment_id, title, subject, grade_level, kind, administered_on, school_year,
+               assessed, not_assessed, proficient, pct_proficient, mean_score
+        FROM trends_assessment_stats
+        WHERE {DATES} AND assessed > 0
     ),
     seq AS (
         SELECT *, row_number() OVER (PARTITION BY subject, grade_level, kind, school_year
@@ -180,7 +188,7 @@ queries.define(
 # Benchmark-to-benchmark growth: consecutive assessments of one kind for the same subject and grade in
 # one school year, over the students scored on both.
 queries.define(
-    "trends_growth",
+    "trends_growth_pairs",
     f"""WITH {SCOPE_CTE},
     events AS (
         SELECT DISTINCT assessment_id, title, subject, grade_level, administered_on, school_year, cut
@@ -219,47 +227,53 @@ queries.define(
            count(*) FILTER (WHERE NOT from_prof AND to_prof) AS became_proficient,
            count(*) FILTER (WHERE from_prof AND NOT to_prof) AS fell_below
     FROM matched
-    GROUP BY ALL
+    GROUP BY ALL""",
+)
+
+# Dates narrow the events in each (subject, grade, school year) to a run of consecutive ones, so the
+# pairs of a date range are exactly the all-dates pairs with both ends in the range.
+queries.define(
+    "trends_growth",
+    """SELECT * FROM trends_growth_pairs
+    WHERE ($date_from IS NULL OR (from_date >= $date_from AND to_date >= $date_from))
+      AND ($date_to IS NULL OR (from_date <= $date_to AND to_date <= $date_to))
     ORDER BY subject, grade_rank, grade_level, from_date""",
 )
 
 # Grade x standard: each student's most recent result on each standard in scope.
-queries.define(
-    "trends_heatmap",
-    f"""WITH {SCOPE_CTE},
-    by_std AS (
-        SELECT p.assessment_id, p.student_id, p.standard_code, p.score
-        FROM points_standard p
-        WHERE p.assessment_id IN (SELECT assessment_id FROM scope)
-        UNION ALL
-        SELECT v.assessment_id, v.student_id, v.standard_code, v.score
-        FROM v_scale_standard_scores v
-        WHERE v.assessment_id IN (SELECT assessment_id FROM scope)
-    ),
+#
+# Students on the roster of one assessment only per grade and subject (in a school year's benchmarks,
+# nearly all) have at most one result per standard: it is their latest, so they are summed straight into
+# one group per standard (key NULL); the others ("several") are grouped per student to find their latest.
+HEATMAP_CTES = """
     -- The scope's assessments from oldest to newest (date, then id) as one number, for arg_max below.
     seq AS (
         SELECT assessment_id,
                row_number() OVER (ORDER BY coalesce(administered_on, DATE '0001-01-01'), assessment_id) AS seq
         FROM scope
     ),
-    -- Students on the roster of one assessment only per grade and subject (in a school year's benchmarks,
-    -- nearly all) have at most one result per standard: it is their latest, so they are summed straight
-    -- into one group per standard (key NULL); the others are grouped per student to find their latest.
     several AS (
         SELECT student_id, grade, subject FROM results GROUP BY ALL HAVING count(*) > 1
     ),
-    std AS (
-        SELECT w.grade, w.subject, v.standard_code, m.student_id AS k,
-               -- one student (several): their most recent result (arg_max on a number: no sort)
-               arg_max(v.score, q.seq) FILTER (WHERE m.student_id IS NOT NULL) AS score,
-               arg_max(v.score >= w.cut, q.seq) FILTER (WHERE m.student_id IS NOT NULL) AS proficient,
-               -- everyone else: sums
-               count(*) AS n, count(*) FILTER (WHERE v.score >= w.cut) AS n_proficient,
-               sum(v.score) AS score_sum, count(v.score) AS n_scores,
-               max(w.administered_on) AS administered_on
+    -- Results per standard joined to the base for the student's grade and the roster filters.
+    joined AS (
+        SELECT w.grade, w.subject, v.standard_code, v.student_id, v.score, v.score >= w.cut AS proficient,
+               w.administered_on, q.seq
         FROM by_std v JOIN results w USING (assessment_id, student_id) JOIN seq q USING (assessment_id)
-        LEFT JOIN several m ON m.student_id = v.student_id AND m.grade IS NOT DISTINCT FROM w.grade
-                           AND m.subject IS NOT DISTINCT FROM w.subject
+    )"""
+
+HEATMAP_CELLS = """std AS (
+        SELECT v.grade, v.subject, v.standard_code, m.student_id AS k,
+               -- one student (several): their most recent result (arg_max on a number: no sort)
+               arg_max(v.score, v.seq) FILTER (WHERE m.student_id IS NOT NULL) AS score,
+               arg_max(v.proficient, v.seq) FILTER (WHERE m.student_id IS NOT NULL) AS proficient,
+               -- everyone else: sums
+               count(*) AS n, count(*) FILTER (WHERE v.proficient) AS n_proficient,
+               sum(v.score) AS score_sum, count(v.score) AS n_scores,
+               max(v.administered_on) AS administered_on
+        FROM rows v
+        LEFT JOIN several m ON m.student_id = v.student_id AND m.grade IS NOT DISTINCT FROM v.grade
+                           AND m.subject IS NOT DISTINCT FROM v.subject
         GROUP BY ALL
     ),
     cells AS (
@@ -278,7 +292,49 @@ queries.define(
     FROM cells c
     LEFT JOIN (SELECT code, any_value(description) AS description, any_value(grade_level) AS grade_level
                FROM standards GROUP BY code) sd ON sd.code = c.standard_code
-    ORDER BY c.subject, grade_rank, c.grade, c.standard_code""",
+    ORDER BY c.subject, grade_rank, c.grade, c.standard_code"""
+
+queries.define(
+    "trends_heatmap",
+    f"""WITH {SCOPE_CTE},
+    by_std AS (
+        SELECT p.assessment_id, p.student_id, p.standard_code, p.score
+        FROM points_standard p
+        WHERE p.assessment_id IN (SELECT assessment_id FROM scope)
+        UNION ALL
+        SELECT v.assessment_id, v.student_id, v.standard_code, v.score
+        FROM v_scale_standard_scores v
+        WHERE v.assessment_id IN (SELECT assessment_id FROM scope)
+    ),
+    {HEATMAP_CTES},
+    rows AS (SELECT * FROM joined),
+    {HEATMAP_CELLS}""",
+)
+
+# No school or teacher chosen: every student with points on an assessment is on its base, and an
+# assessment with a grade gives that grade, so those results (nearly all) skip the join with the base.
+queries.define(
+    "trends_heatmap_unfiltered",
+    f"""WITH {SCOPE_CTE},
+    by_std AS (
+        SELECT p.assessment_id, p.student_id, p.standard_code, p.score
+        FROM points_standard p
+        WHERE p.assessment_id IN (SELECT assessment_id FROM scope WHERE grade_level IS NULL)
+        UNION ALL
+        SELECT v.assessment_id, v.student_id, v.standard_code, v.score
+        FROM v_scale_standard_scores v
+        WHERE v.assessment_id IN (SELECT assessment_id FROM scope)
+    ),
+    {HEATMAP_CTES},
+    rows AS (
+        SELECT s.grade_level AS grade, s.subject, p.standard_code, p.student_id, p.score,
+               p.score >= s.cut AS proficient, s.administered_on, q.seq
+        FROM points_standard p JOIN scope s USING (assessment_id) JOIN seq q USING (assessment_id)
+        WHERE s.grade_level IS NOT NULL
+        UNION ALL
+        SELECT * FROM joined
+    ),
+    {HEATMAP_CELLS}""",
 )
 
 # Every roster column other than identity and names, as (flag, value) text per student.
@@ -292,13 +348,27 @@ flags AS (
     ) ON COLUMNS(* EXCLUDE student_id) INTO NAME flag VALUE value
 )"""
 
+# Each student's latest result joined to their flags, grouped by the combination of flags (a few hundred
+# rows), then one row per (flag, value): far fewer rows to unpivot than one per student and flag.
 queries.define(
     "trends_subgroups",
-    f"""WITH {SCOPE_CTE}, {LATEST_CTE}, {FLAGS_CTE},
+    """WITH per AS (
+        SELECT l.subject AS __subject, f.* EXCLUDE (__student),
+               count(*) AS __students, count(*) FILTER (WHERE l.proficient) AS __proficient,
+               sum(l.score) AS __score_sum, count(l.score) AS __scores
+        FROM trends_status l
+        JOIN (SELECT student_id AS __student,
+                     CAST(COLUMNS(* EXCLUDE (student_id, first_name, last_name, grade_level, school, import_id))
+                          AS VARCHAR)
+              FROM students) f ON f.__student = l.student_id
+        WHERE l.scored
+        GROUP BY ALL
+    ),
     g AS (
-        SELECT l.subject, f.flag, f.value, count(*) AS students,
-               count(*) FILTER (WHERE l.proficient) AS proficient, avg(l.score) AS mean_score
-        FROM latest l JOIN flags f USING (student_id)
+        SELECT __subject AS subject, flag, value, CAST(sum(__students) AS BIGINT) AS students,
+               CAST(sum(__proficient) AS BIGINT) AS proficient, sum(__score_sum) / sum(__scores) AS mean_score
+        FROM (UNPIVOT per ON COLUMNS(* EXCLUDE (__subject, __students, __proficient, __score_sum, __scores))
+              INTO NAME flag VALUE value)
         GROUP BY ALL
     ),
     tot AS (
@@ -335,37 +405,45 @@ status AS (
                                ORDER BY scored DESC, administered_on DESC NULLS LAST, assessment_id DESC) = 1
 )"""
 
+queries.define(
+    "trends_status",
+    f"""WITH {SCOPE_CTE}, {STATUS_CTE}
+    SELECT * FROM status""",
+)
+
 DRILL_AGG = AGG
 
 queries.define(
     "trends_drill_school",
-    f"""WITH {SCOPE_CTE}, {STATUS_CTE}
-    SELECT coalesce(school, '(no school)') AS school, subject, {DRILL_AGG}
-    FROM status GROUP BY ALL ORDER BY subject, school""",
+    f"""SELECT coalesce(school, '(no school)') AS school, subject, {DRILL_AGG}
+    FROM trends_status GROUP BY ALL ORDER BY subject, school""",
 )
 
 queries.define(
     "trends_drill_grade",
-    f"""WITH {SCOPE_CTE}, {STATUS_CTE}
-    SELECT grade AS grade_level, grade_order(grade) AS grade_rank, subject, {DRILL_AGG}
-    FROM status GROUP BY ALL ORDER BY subject, grade_rank, grade""",
+    f"""SELECT grade AS grade_level, grade_order(grade) AS grade_rank, subject, {DRILL_AGG}
+    FROM trends_status GROUP BY ALL ORDER BY subject, grade_rank, grade""",
 )
 
 queries.define(
     "trends_drill_teacher",
-    f"""WITH {SCOPE_CTE}, {STATUS_CTE}
-    SELECT teacher_id, subject, {DRILL_AGG}
-    FROM status GROUP BY ALL ORDER BY subject, teacher_id NULLS LAST""",
+    f"""SELECT teacher_id, subject, {DRILL_AGG}
+    FROM trends_status GROUP BY ALL ORDER BY subject, teacher_id NULLS LAST""",
 )
 
 queries.define(
     "trends_drill_students",
-    f"""WITH {SCOPE_CTE}, {STATUS_CTE}
-    SELECT s.student_id, st.first_name, st.last_name, s.grade AS grade_level, s.teacher_id, s.subject,
+    """SELECT s.student_id, st.first_name, st.last_name, s.grade AS grade_level, s.teacher_id, s.subject,
            s.title AS latest_assessment, s.administered_on AS latest_date, s.score, s.cut, s.proficient,
            s.scored AS assessed
-    FROM status s LEFT JOIN students st USING (student_id)
+    FROM trends_status s LEFT JOIN students st USING (student_id)
     ORDER BY s.subject, s.scored, s.score NULLS FIRST, st.last_name, st.first_name, s.student_id""",
+)
+
+queries.define(
+    "trends_drill_school_all",
+    f"""SELECT subject, {DRILL_AGG}, max(administered_on) AS last_date
+    FROM trends_status GROUP BY ALL ORDER BY subject""",
 )
 
 queries.define(
@@ -408,10 +486,10 @@ def _params(subject=None, grade=None, school=None, teacher=None, kinds=None, dat
     }
 
 
-# --- the shared base ------------------------------------------------------------------------------
+# --- rows shared between questions ----------------------------------------------------------------
 
-# What the base reads, cheaply: the data version (bumped by every write through lib) plus counts and a
-# hash of the small tables, so rows written around lib (tests, a console) are noticed as well.
+# What the shared rows read, cheaply: the data version (bumped by every write through lib) plus row
+# counts and hashes of the small tables, so rows written around lib (tests, a console) are noticed too.
 queries.define(
     "trends_fingerprint",
     """SELECT (SELECT max(value) FROM meta WHERE key = 'data_version') AS version,
@@ -419,17 +497,19 @@ queries.define(
               (SELECT count(*) FROM scores) AS scale_results,
               (SELECT count(*) FROM enrollments) AS enrollments,
               (SELECT count(*) FROM students) AS students,
-              (SELECT sum(hash(assessment_id, subject, grade_level, administered_on, kind)) FROM assessments)
-                  AS assessments,
-              (SELECT sum(hash(section_id, teacher_id, subject, grade_level, starts_on, ends_on)) FROM sections)
-                  AS sections""",
+              (SELECT sum(hash(t)) FROM assessments t) AS assessments,
+              (SELECT sum(hash(t)) FROM sections t) AS sections""",
 )
 
 BASE_KEYS = ("subject", "grade", "school", "teacher", "kinds")
-# Bases kept per connection (most recently used first); a district-wide one is ~0.5M rows, ~30 MB.
+# The shared rows each question reads, and which scope they are kept for ("undated": dates filter
+# whole assessments, so one set serves every date range).
+SHARED = {"trends_assessment_stats": "undated", "trends_growth_pairs": "undated", "trends_status": "scope"}
+# Kept per connection, most recently used first: bases (~0.5M rows, ~40 MB for a district) and shared rows.
 MAX_BASES = 3
-_BASES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_BASES_LOCK = threading.Lock()
+MAX_SHARED = 12
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_LOCK = threading.RLock()
 
 
 def _covers(built: dict, wanted: dict) -> bool:
@@ -442,43 +522,82 @@ def _covers(built: dict, wanted: dict) -> bool:
     return wanted["kinds"] is not None and set(wanted["kinds"]) <= set(built["kinds"])
 
 
-def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple:
-    """A cheap fingerprint of the tables the base reads."""
+def _arrow(con: duckdb.DuckDBPyConnection, name: str, params: dict, tables: dict) -> pa.Table:
+    """A named query's rows as an Arrow table, with `tables` visible to it by name."""
     cur = con.cursor()
     try:
-        return tuple(cur.execute(queries.QUERIES["trends_fingerprint"]).fetchone())
+        for table_name, table in tables.items():
+            cur.register(table_name, table)
+        return cur.sql(queries.QUERIES[name], params=params).to_arrow_table()
     finally:
         cur.close()
 
 
-def _base(con: duckdb.DuckDBPyConnection, params: dict) -> pa.Table:
-    """The roster and overall scores of a scope (all dates), built once and shared by every query of this module."""
-    fingerprint = _fingerprint(con)
-    with _BASES_LOCK:
-        kept = _BASES.setdefault(con, [])
-        kept[:] = [e for e in kept if e[0] == fingerprint]
-        for i, (_, built, table) in enumerate(kept):
-            if _covers(built, params):
-                kept.insert(0, kept.pop(i))
-                return table
-        wanted = {k: params[k] for k in BASE_KEYS}
-        cur = con.cursor()
-        try:
-            table = cur.sql(queries.QUERIES["trends_base"], params=wanted).to_arrow_table()
-        finally:
-            cur.close()
-        kept.insert(0, (fingerprint, wanted, table))
-        del kept[MAX_BASES:]
-        return table
-
-
-def _run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
-    """Run one of this module's named queries over the scope's shared base (see trends_base)."""
-    base = _base(con, params)
+def _cache(con: duckdb.DuckDBPyConnection) -> dict:
+    """This connection's kept rows, emptied when the data they were computed from changed."""
     cur = con.cursor()
     try:
-        cur.register("trends_base", base)
-        return cur.execute(queries.QUERIES[name], params).df()
+        fingerprint = tuple(cur.execute(queries.QUERIES["trends_fingerprint"]).fetchone())
+    finally:
+        cur.close()
+    kept = _CACHE.get(con)
+    if kept is None or kept["fingerprint"] != fingerprint:
+        kept = {"fingerprint": fingerprint, "bases": [], "shared": {}}
+        _CACHE[con] = kept
+    return kept
+
+
+def _base(con: duckdb.DuckDBPyConnection, kept: dict, params: dict) -> pa.Table:
+    """The roster and overall scores of a scope (all dates): a kept base that covers it, else a new one."""
+    bases = kept["bases"]
+    for i, (built, table) in enumerate(bases):
+        if _covers(built, params):
+            bases.insert(0, bases.pop(i))
+            return table
+    wanted = {k: params[k] for k in BASE_KEYS}
+    table = _arrow(con, "trends_base", wanted, {})
+    bases.insert(0, (wanted, table))
+    del bases[MAX_BASES:]
+    return table
+
+
+def _shared(con: duckdb.DuckDBPyConnection, kept: dict, name: str, params: dict) -> pa.Table:
+    """One of the SHARED row sets for the scope, computed over its base once and kept."""
+    scope = {k: params[k] for k in BASE_KEYS + ("date_from", "date_to")}
+    if SHARED[name] == "undated":
+        scope.update(date_from=None, date_to=None)
+    key = (name, repr(sorted(scope.items())))
+    shared = kept["shared"]
+    if key in shared:
+        shared[key] = shared.pop(key)  # most recent last
+        return shared[key]
+    table = _arrow(con, name, scope, {"trends_base": _base(con, kept, scope)})
+    shared[key] = table
+    while len(shared) > MAX_SHARED:
+        shared.pop(next(iter(shared)))
+    return table
+
+
+def _run(con: duckdb.DuckDBPyConnection, name: str, reads: str, params: dict, **own) -> pd.DataFrame:
+    """Run one named question over the rows it `reads` (the base or a SHARED set) for the scope `params`.
+
+    A question over the base takes the scope parameters and its `own`; one over shared rows, the dates
+    (when it filters by them) and its `own`.
+    """
+    with _LOCK:
+        kept = _cache(con)
+        if reads == "trends_base":
+            table = _base(con, kept, params)
+            args = dict(params, **own)
+        else:
+            table = _shared(con, kept, reads, params)
+            args = dict(own)
+            if SHARED[reads] == "undated":
+                args.update(date_from=params["date_from"], date_to=params["date_to"])
+    cur = con.cursor()
+    try:
+        cur.register(reads, table)
+        return cur.execute(queries.QUERIES[name], args).df() if args else cur.execute(queries.QUERIES[name]).df()
     finally:
         cur.close()
 
@@ -502,19 +621,19 @@ def default_kinds(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
 
 def over_time(con: duckdb.DuckDBPyConnection, **scope) -> pd.DataFrame:
     """% proficient per assessment (grade, subject, date), with students assessed and not assessed."""
-    return _run(con, "trends_over_time", **_params(**scope))
+    return _run(con, "trends_over_time", "trends_assessment_stats", _params(**scope))
 
 
 def changes(con: duckdb.DuckDBPyConnection, **scope) -> pd.DataFrame:
     """Latest assessment per grade, subject and kind with its change within the year and year over year."""
-    return _run(con, "trends_changes", **_params(**scope))
+    return _run(con, "trends_changes", "trends_assessment_stats", _params(**scope))
 
 
 def growth(con: duckdb.DuckDBPyConnection, kind: str = "benchmark", **scope) -> pd.DataFrame:
     """Growth between consecutive assessments of one kind (same subject, grade, school year) on matched students."""
     scope = dict(scope)
     scope["kinds"] = (kind,)
-    return _run(con, "trends_growth", **_params(**scope))
+    return _run(con, "trends_growth", "trends_growth_pairs", _params(**scope))
 
 
 def _is_grade_token(token: str, grade: str) -> bool:
@@ -549,7 +668,9 @@ def standard_key(code: str, grade: str | None) -> str:
 
 def heatmap(con: duckdb.DuckDBPyConnection, **scope) -> pd.DataFrame:
     """% proficient per grade and standard (each student's latest result on it), with an aligned column key."""
-    df = _run(con, "trends_heatmap", **_params(**scope))
+    params = _params(**scope)
+    name = "trends_heatmap" if params["school"] or params["teacher"] else "trends_heatmap_unfiltered"
+    df = _run(con, name, "trends_base", params)
     # Strip the standard's own grade when the catalogue knows it (a grade 3 test may reuse RL.1.3).
     grades = df["standard_grade"].where(df["standard_grade"].notna(), df["grade_level"])
     df["standard_key"] = [standard_key(c, g) for c, g in zip(df["standard_code"], grades)]
@@ -582,7 +703,7 @@ def _complementary(df: pd.DataFrame, min_n: int) -> pd.Series:
 
 def subgroups(con: duckdb.DuckDBPyConnection, min_n: int = privacy.MIN_GROUP_SUBGROUP, **scope) -> pd.DataFrame:
     """% proficient by subgroup (every roster flag) with the gap to the other students; groups under min_n hidden."""
-    df = _run(con, "trends_subgroups", **_params(**scope))
+    df = _run(con, "trends_subgroups", "trends_status", _params(**scope))
     df = df[(df["n_values"] >= 2) & (df["n_values"] <= MAX_GROUP_VALUES)].reset_index(drop=True)
     if df.empty:
         return df.assign(group=pd.Series(dtype=str), gap=pd.Series(dtype=float),
@@ -609,7 +730,7 @@ def order_flags(flags) -> list[str]:
 
 def subgroup_flags(con: duckdb.DuckDBPyConnection, **scope) -> list[str]:
     """The roster flags that split the students in scope into 2-12 groups."""
-    df = _run(con, "trends_subgroups", **_params(**scope))
+    df = _run(con, "trends_subgroups", "trends_status", _params(**scope))
     df = df[(df["n_values"] >= 2) & (df["n_values"] <= MAX_GROUP_VALUES)]
     return order_flags(df["flag"].unique())
 
@@ -617,7 +738,7 @@ def subgroup_flags(con: duckdb.DuckDBPyConnection, **scope) -> list[str]:
 def subgroups_over_time(con: duckdb.DuckDBPyConnection, flag: str, min_n: int = privacy.MIN_GROUP_SUBGROUP,
                         **scope) -> pd.DataFrame:
     """% proficient per assessment date for each group of one flag; groups under min_n hidden."""
-    df = _run(con, "trends_subgroups_over_time", flag=flag, **_params(**scope))
+    df = _run(con, "trends_subgroups_over_time", "trends_base", _params(**scope), flag=flag)
     df["group"] = [flag_label(f, v) for f, v in zip(df["flag"], df["value"])]
     df = df.rename(columns={"administered_on": "date"})
     out = privacy.suppress_small(df, "students", ["proficient", "pct_proficient"], min_n)
@@ -640,7 +761,7 @@ def drilldown(con: duckdb.DuckDBPyConnection, level: str, min_n: int = privacy.M
         raise ValueError(f"level must be one of {DRILL_LEVELS}")
     name = {"school": "trends_drill_school", "grade": "trends_drill_grade",
             "teacher": "trends_drill_teacher", "student": "trends_drill_students"}[level]
-    df = _run(con, name, **_params(**scope))
+    df = _run(con, name, "trends_status", _params(**scope))
     if level == "teacher" and not df.empty:
         df = privacy.suppress_small(df, "assessed", ["proficient", "pct_proficient", "mean_score"], min_n)
     return df
@@ -648,15 +769,9 @@ def drilldown(con: duckdb.DuckDBPyConnection, level: str, min_n: int = privacy.M
 
 def headline(con: duckdb.DuckDBPyConnection, **scope) -> pd.DataFrame:
     """Per subject: each student's latest result in scope -> students, proficient, % proficient, not assessed."""
-    return _run(con, "trends_drill_school_all", **_params(**scope))
+    return _run(con, "trends_drill_school_all", "trends_status", _params(**scope))
 
 
-queries.define(
-    "trends_drill_school_all",
-    f"""WITH {SCOPE_CTE}, {STATUS_CTE}
-    SELECT subject, {DRILL_AGG}, max(administered_on) AS last_date
-    FROM status GROUP BY ALL ORDER BY subject""",
-)
 
 
 # --- summaries of other features on the principal view (present only once those modules exist) ---
