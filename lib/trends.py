@@ -120,7 +120,8 @@ AGG = """count(*) FILTER (WHERE scored) AS assessed,
 #   trends_assessment_stats  per assessment, the scope without its dates (dates filter whole assessments)
 #   trends_status            per student and subject, the whole scope (headline, drill-down, subgroups)
 #   trends_growth_pairs      per pair of assessments, the scope without its dates (see trends_growth)
-# The questions then read those few rows; heatmap and subgroups over time read the base itself.
+#   trends_flag_stats        per assessment and roster flag value, the scope without its dates
+# The questions then read those few rows; the heatmap reads the base itself.
 
 queries.define(
     "trends_assessment_stats",
@@ -337,17 +338,6 @@ queries.define(
     {HEATMAP_CELLS}""",
 )
 
-# Every roster column other than identity and names, as (flag, value) text per student.
-FLAGS_CTE = """
-flags AS (
-    UNPIVOT (
-        SELECT student_id,
-               CAST(COLUMNS(* EXCLUDE (student_id, first_name, last_name, grade_level, school, import_id))
-                    AS VARCHAR)
-        FROM students
-    ) ON COLUMNS(* EXCLUDE student_id) INTO NAME flag VALUE value
-)"""
-
 # Each student's latest result joined to their flags, grouped by the combination of flags (a few hundred
 # rows), then one row per (flag, value): far fewer rows to unpivot than one per student and flag.
 queries.define(
@@ -384,17 +374,40 @@ queries.define(
     ORDER BY g.subject, g.flag, g.value""",
 )
 
+# Scored results per assessment and (flag, value), for every flag at once: counted per combination of flags
+# first (a few thousand rows), then unpivoted. Shared by every flag and date range of the scope.
+queries.define(
+    "trends_flag_stats",
+    f"""WITH {SCOPE_CTE},
+    per AS (
+        SELECT r.assessment_id AS __assessment, r.subject AS __subject, r.administered_on AS __date,
+               f.* EXCLUDE (__student),
+               count(*) AS __students, count(*) FILTER (WHERE r.proficient) AS __proficient
+        FROM results r
+        JOIN (SELECT student_id AS __student,
+                     CAST(COLUMNS(* EXCLUDE (student_id, first_name, last_name, grade_level, school, import_id))
+                          AS VARCHAR)
+              FROM students) f ON f.__student = r.student_id
+        WHERE r.scored
+        GROUP BY ALL
+    )
+    SELECT __assessment AS assessment_id, __subject AS subject, __date AS administered_on, flag, value,
+           sum(__students) AS students, sum(__proficient) AS proficient
+    FROM (UNPIVOT per ON COLUMNS(* EXCLUDE (__assessment, __subject, __date, __students, __proficient))
+          INTO NAME flag VALUE value)
+    GROUP BY ALL""",
+)
+
 queries.define(
     "trends_subgroups_over_time",
-    f"""WITH {SCOPE_CTE}, {FLAGS_CTE}
-    SELECT r.subject, r.administered_on, f.flag, f.value,
-           count(*) AS students,
-           count(*) FILTER (WHERE r.proficient) AS proficient,
-           count(*) FILTER (WHERE r.proficient) / count(*) AS pct_proficient
-    FROM results r JOIN flags f USING (student_id)
-    WHERE r.scored AND f.flag = $flag
+    f"""SELECT subject, administered_on, flag, value,
+           CAST(sum(students) AS BIGINT) AS students,
+           CAST(sum(proficient) AS BIGINT) AS proficient,
+           sum(proficient) / sum(students) AS pct_proficient
+    FROM trends_flag_stats
+    WHERE flag = $flag AND {DATES}
     GROUP BY ALL
-    ORDER BY r.subject, r.administered_on, f.value""",
+    ORDER BY subject, administered_on, value""",
 )
 
 # Drill-down: each student's most recent scored result in scope, or, never scored, their latest roster row.
@@ -488,23 +501,25 @@ def _params(subject=None, grade=None, school=None, teacher=None, kinds=None, dat
 
 # --- rows shared between questions ----------------------------------------------------------------
 
-# What the shared rows read, cheaply: the data version (bumped by every write through lib) plus row
-# counts and hashes of the small tables, so rows written around lib (tests, a console) are noticed too.
+# What the shared rows read, cheaply (~2 ms at district size): the data version (bumped by every write
+# through lib) plus row counts and the assessments' hash, so most rows written around lib are noticed too.
 queries.define(
     "trends_fingerprint",
-    """SELECT (SELECT max(value) FROM meta WHERE key = 'data_version') AS version,
-              (SELECT count(*) FROM points_overall) AS points,
-              (SELECT count(*) FROM scores) AS scale_results,
-              (SELECT count(*) FROM enrollments) AS enrollments,
-              (SELECT count(*) FROM students) AS students,
-              (SELECT sum(hash(t)) FROM assessments t) AS assessments,
-              (SELECT sum(hash(t)) FROM sections t) AS sections""",
+    # One UNION ALL (numbered: its rows may come in any order) plans faster than seven scalar subqueries.
+    """SELECT 1 AS k, max(value)::VARCHAR AS v FROM meta WHERE key = 'data_version'
+       UNION ALL SELECT 2, count(*)::VARCHAR FROM points_overall
+       UNION ALL SELECT 3, count(*)::VARCHAR FROM scores
+       UNION ALL SELECT 4, count(*)::VARCHAR FROM enrollments
+       UNION ALL SELECT 5, count(*)::VARCHAR FROM students
+       UNION ALL SELECT 6, count(*)::VARCHAR FROM sections
+       UNION ALL SELECT 7, sum(hash(t))::VARCHAR FROM assessments t""",
 )
 
 BASE_KEYS = ("subject", "grade", "school", "teacher", "kinds")
 # The shared rows each question reads, and which scope they are kept for ("undated": dates filter
 # whole assessments, so one set serves every date range).
-SHARED = {"trends_assessment_stats": "undated", "trends_growth_pairs": "undated", "trends_status": "scope"}
+SHARED = {"trends_assessment_stats": "undated", "trends_growth_pairs": "undated", "trends_flag_stats": "undated",
+          "trends_status": "scope"}
 # Kept per connection, most recently used first: bases (~0.5M rows, ~40 MB for a district) and shared rows.
 MAX_BASES = 3
 MAX_SHARED = 12
@@ -537,7 +552,7 @@ def _cache(con: duckdb.DuckDBPyConnection) -> dict:
     """This connection's kept rows, emptied when the data they were computed from changed."""
     cur = con.cursor()
     try:
-        fingerprint = tuple(cur.execute(queries.QUERIES["trends_fingerprint"]).fetchone())
+        fingerprint = tuple(sorted(cur.execute(queries.QUERIES["trends_fingerprint"]).fetchall()))
     finally:
         cur.close()
     kept = _CACHE.get(con)
@@ -738,7 +753,7 @@ def subgroup_flags(con: duckdb.DuckDBPyConnection, **scope) -> list[str]:
 def subgroups_over_time(con: duckdb.DuckDBPyConnection, flag: str, min_n: int = privacy.MIN_GROUP_SUBGROUP,
                         **scope) -> pd.DataFrame:
     """% proficient per assessment date for each group of one flag; groups under min_n hidden."""
-    df = _run(con, "trends_subgroups_over_time", "trends_base", _params(**scope), flag=flag)
+    df = _run(con, "trends_subgroups_over_time", "trends_flag_stats", _params(**scope), flag=flag)
     df["group"] = [flag_label(f, v) for f, v in zip(df["flag"], df["value"])]
     df = df.rename(columns={"administered_on": "date"})
     out = privacy.suppress_small(df, "students", ["proficient", "pct_proficient"], min_n)

@@ -461,3 +461,84 @@ def test_over_time_agrees_with_the_core_views(with_scale):
     assert len(joined) == len(core) == 4
     for col in ("assessed", "proficient", "not_assessed"):
         assert (joined[col] == joined[f"{col}_core"]).all(), col
+
+
+# --- rows shared between questions (district speed) must never change an answer ------------------
+
+@pytest.mark.parametrize("lo, hi", [
+    (dt.date(2025, 10, 15), dt.date(2026, 10, 15)),  # cuts 2025-26 after its BOY benchmark
+    (dt.date(2026, 1, 1), None),
+    (None, dt.date(2026, 1, 31)),
+])
+def test_growth_in_a_date_range_matches_pandas_on_demo(demo_con, demo_frames, lo, hi):
+    """Pairs are consecutive benchmarks among those in the range (the app filters its all-dates pairs)."""
+    ours = trends.growth(demo_con, date_from=lo, date_to=hi)
+    ov = demo_frames["overall"]
+    b = ov[(ov["kind"] == "benchmark")
+           & (ov["administered_on"] >= pd.Timestamp(lo or dt.date(1900, 1, 1)))
+           & (ov["administered_on"] <= pd.Timestamp(hi or dt.date(2100, 1, 1)))]
+    events = (b[["assessment_id", "subject", "grade_level", "sy", "administered_on"]].drop_duplicates()
+              .sort_values(["administered_on", "assessment_id"]))
+    rows = []
+    for _, grp in events.groupby(["subject", "grade_level", "sy"]):
+        ids = grp["assessment_id"].tolist()
+        for a, c in zip(ids, ids[1:]):
+            m = b[b["assessment_id"] == a].merge(b[b["assessment_id"] == c], on="student_id")
+            rows.append({"from_id": a, "to_id": c, "matched": len(m),
+                         "mean_growth": (m["score_y"] - m["score_x"]).mean()})
+    theirs = pd.DataFrame(rows).set_index(["from_id", "to_id"])
+    joined = ours.set_index(["from_id", "to_id"]).join(theirs, suffixes=("", "_pd"), how="inner")
+    assert len(joined) == len(theirs) == len(ours) > 0
+    assert (joined["matched"] == joined["matched_pd"]).all()
+    assert np.allclose(joined["mean_growth"], joined["mean_growth_pd"])
+
+
+def test_heatmap_without_the_base_join_gives_the_same_cells(demo_con):
+    """With no school or teacher chosen the heatmap skips joining the base; both ways agree."""
+    for lo, hi in [trends.school_year_bounds("2025-26"), (None, None)]:
+        params = trends._params(kinds=("benchmark", "summative"), date_from=lo, date_to=hi)
+        fast = trends._run(demo_con, "trends_heatmap_unfiltered", "trends_base", params)
+        full = trends._run(demo_con, "trends_heatmap", "trends_base", params)
+        assert len(fast) > 50
+        pd.testing.assert_frame_equal(fast, full, check_exact=False, rtol=1e-12)
+
+
+def test_narrower_scopes_reuse_one_base_and_match_a_fresh_connection(demo_con, demo_db_file):
+    """Growth (benchmarks) and this year's questions read the base built for all years' benchmarks and
+    summatives; the answers are those a fresh connection computes for each scope on its own."""
+    lo, hi = trends.school_year_bounds("2025-26")
+    wide = dict(kinds=("benchmark", "summative"))
+    trends.over_time(demo_con, **wide)
+    answers = {"growth": trends.growth(demo_con, date_from=lo, date_to=hi),
+               "heatmap": trends.heatmap(demo_con, **wide, date_from=lo, date_to=hi),
+               "drill": trends.drilldown(demo_con, "grade", **wide, date_from=lo, date_to=hi, grade="3")}
+    assert len(trends._CACHE[demo_con]["bases"]) == 1
+    fresh = store.connect(demo_db_file, read_only=True)
+    try:
+        expected = {"growth": trends.growth(fresh, date_from=lo, date_to=hi),
+                    "heatmap": trends.heatmap(fresh, **wide, date_from=lo, date_to=hi),
+                    "drill": trends.drilldown(fresh, "grade", **wide, date_from=lo, date_to=hi, grade="3")}
+    finally:
+        fresh.close()
+    for name, df in answers.items():
+        assert len(df) > 0, name
+        pd.testing.assert_frame_equal(df, expected[name], check_exact=False, rtol=1e-12)
+
+
+def test_shared_rows_follow_writes(tiny):
+    """A new result (an import bumps the data version) is in the next answer, not a stale kept one."""
+    before = row(trends.over_time(tiny, kinds=BENCH), assessment_id="B2")
+    assert (before["assessed"], before["not_assessed"]) == (5, 0)
+    iid = tf.begin_import(tiny, "late student")
+    tf.insert(tiny, "students", [dict(student_id="s7", first_name="Gus", last_name="Wren", grade_level="3",
+                                      school="North", ell=False, iep=False, frl=False, gender="M")], iid)
+    tf.insert(tiny, "enrollments", [dict(student_id="s7", section_id="sec1")], iid)
+    store.bump_data_version(tiny)
+    after = row(trends.over_time(tiny, kinds=BENCH), assessment_id="B2")
+    assert (after["assessed"], after["not_assessed"]) == (5, 1)  # s7 expected, not assessed
+    tf.insert(tiny, "responses", [dict(assessment_id="B2", student_id="s7", item=str(k), points_earned=1.0)
+                                  for k in (1, 2, 3)], iid)
+    store.bump_data_version(tiny)
+    last = row(trends.over_time(tiny, kinds=BENCH), assessment_id="B2")
+    assert (last["assessed"], last["not_assessed"], last["proficient"]) == (6, 0, 4)
+    assert trends.headline(tiny, kinds=BENCH).iloc[0]["assessed"] == 7
