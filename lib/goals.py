@@ -519,7 +519,7 @@ scale AS MATERIALIZED (
     FROM v_scale_scores v
     WHERE v.assessment_id IN (SELECT assessment_id FROM a) AND v.proficient IS NOT NULL
 ),
-scored AS (
+scored AS NOT MATERIALIZED (  -- (read twice by feasibility: its second read is pruned to a few groups)
     SELECT p.assessment_id, p.student_id, p.earned, p.possible
     FROM points_overall p
     WHERE $standard::VARCHAR IS NULL AND p.assessment_id IN (SELECT assessment_id FROM a)
@@ -545,7 +545,8 @@ scored AS (
     GROUP BY v.assessment_id, v.student_id
 )"""
 
-# Feasibility: % proficient per school x grade x point on the same kind of assessment and subject.
+# Feasibility: % proficient per school x grade x point on the same kind of assessment and subject (groups
+# of at least $min_n students).
 queries.define(
     "goal_similar_proficiency",
     """
@@ -559,19 +560,44 @@ WITH a AS (
       AND ($subject::VARCHAR IS NULL OR lower(subject) = lower($subject::VARCHAR))
 ),
 @@SCORED@@,
-ps AS (
-    -- One row per student x grade x point first (a student's school is one value, joined after), so the
-    -- group sizes need no count(DISTINCT) over a million results.
-    SELECT a.grade_level, a.point, sc.student_id, max(a.administered_on) AS last_on, count(*) AS n_results,
+per_a AS (
+    -- Results per assessment x school (grade and point come with the assessment).
+    SELECT sc.assessment_id, coalesce(st.school, '') AS school, count(*) AS n_results,
            count(*) FILTER (WHERE sc.earned / sc.possible >= a.proficiency_cut) AS n_meeting
-    FROM scored sc JOIN a USING (assessment_id)
+    FROM scored sc JOIN a USING (assessment_id) LEFT JOIN students st USING (student_id)
     WHERE sc.possible > 0
-    GROUP BY a.grade_level, a.point, sc.student_id
+    GROUP BY sc.assessment_id, coalesce(st.school, '')
+),
+grp AS (
+    -- A group's students: stored point scores have one row per student and assessment, so with one
+    -- assessment the results are the students, and with several the largest is a lower bound.
+    -- Scale results (which may repeat) and groups the bounds leave open are counted exactly below.
+    SELECT p.school, a.grade_level, a.point, max(a.administered_on) AS point_date,
+           sum(p.n_results)::BIGINT AS n_results, sum(p.n_meeting)::BIGINT AS n_meeting, max(p.n_results) AS most,
+           count(*) AS n_assessments, bool_or(p.assessment_id IN (SELECT assessment_id FROM scale)) AS has_scale
+    FROM per_a p JOIN a USING (assessment_id)
+    GROUP BY p.school, a.grade_level, a.point
+),
+open_grp AS (
+    SELECT school, grade_level, point FROM grp
+    WHERE (has_scale OR (n_assessments > 1 AND most < $min_n::INTEGER)) AND n_results >= $min_n::INTEGER
+),
+open_a AS (
+    SELECT DISTINCT a.assessment_id FROM a JOIN open_grp o ON o.grade_level = a.grade_level AND o.point = a.point
+),
+exact AS (
+    SELECT school, grade_level, point, count(DISTINCT student_id) AS n_students
+    FROM (SELECT coalesce(st.school, '') AS school, a.grade_level, a.point, sc.student_id
+          FROM scored sc JOIN a USING (assessment_id) LEFT JOIN students st USING (student_id)
+          WHERE sc.possible > 0 AND sc.assessment_id IN (SELECT assessment_id FROM open_a))
+    JOIN open_grp USING (school, grade_level, point)
+    GROUP BY ALL
 )
-SELECT coalesce(st.school, '') AS school, ps.grade_level, ps.point, max(ps.last_on) AS point_date, count(*) AS n,
-       100.0 * sum(ps.n_meeting)::BIGINT / sum(ps.n_results)::BIGINT AS pct
-FROM ps LEFT JOIN students st USING (student_id)
-GROUP BY ALL HAVING count(*) >= $min_n::INTEGER
+SELECT g.school, g.grade_level, g.point, g.point_date, 100.0 * g.n_meeting / g.n_results AS pct
+FROM grp g LEFT JOIN exact x USING (school, grade_level, point)
+WHERE CASE WHEN NOT g.has_scale AND g.n_assessments = 1 THEN g.n_results >= $min_n::INTEGER
+           WHEN NOT g.has_scale AND g.most >= $min_n::INTEGER THEN TRUE
+           ELSE coalesce(x.n_students, 0) >= $min_n::INTEGER END
 ORDER BY school, grade_level, point""".replace("@@SCORED@@", _SCORED.strip()),
 )
 # Feasibility for growth: % of students improving >= N points between two points of the same kind
@@ -698,7 +724,8 @@ def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict, direct: bool =
     if direct:
         return con.execute(sql, bound).df()
     base = _memo_base(con, direct) if memo else None
-    key = (base, name, tuple(sorted(bound.items()))) if base else None
+    key = (base, name, tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(bound.items()))
+           ) if base else None
     if key is not None:
         hit = _memo_get(key)
         if hit is not None:
@@ -1024,7 +1051,7 @@ def nearest_students(con: duckdb.DuckDBPyConnection, goal_id: int | None, spec: 
     params = _batch_params([_progress_request(spec, goal_id)])
     params.update(point=prog.current_point["point"], limit=int(limit), growth_points=float(spec.growth_points or 0.0))
     name = "goal_nearest_growth" if spec.kind == "growth" else "goal_nearest_proficiency"
-    return _run(con, name + ("_std" if spec.standard_code is not None else ""), params)
+    return _run(con, name + ("_std" if spec.standard_code is not None else ""), params, memo=True)
 
 
 def describe_scope(spec: GoalSpec, teacher_names: dict[str, str] | None = None) -> str:

@@ -520,3 +520,73 @@ def test_scale_score_results_count(con):
     assert (base.n_measured, base.n_meeting, base.data_pct) == (4, 2, 50.0)
     view = store.fetch_value(con, "SELECT 100 * avg((score >= 1.0)::INT) FROM v_overall_scores")
     assert base.data_pct == pytest.approx(view)
+
+
+# --- measuring many goals at once, remembered results, feasibility group sizes -------------------------
+
+def test_all_progress_measures_like_one_goal_at_a_time(demo_con, monkeypatch):
+    """One statement for every goal gives what evaluating each goal on its own gives (nothing remembered)."""
+    monkeypatch.setattr(goals, "MEMO_ENTRIES", 0)
+    together = goals.all_progress(demo_con, today=TODAY)
+    assert len(together) >= 6
+    for p in together:
+        alone = goals.evaluate(demo_con, p.goal_id, today=TODAY)
+        assert goals.summarize(alone) == goals.summarize(p)
+        pd.testing.assert_frame_equal(alone.points, p.points)
+
+
+def test_remembered_results_follow_writes(tmp_path):
+    """Results are remembered per data version of a database file: a write (version bump) measures again,
+    and callers get their own copy."""
+    c = store.connect(tmp_path / "memo.duckdb")
+    try:
+        add_students(c, [f"S{i}" for i in range(1, 11)])
+        add_assessment(c, "B", D0)
+        add_scores(c, "B", counts_scores(10, 5))
+        first = goals.evaluate_spec(c, spec(), today=TODAY)
+        assert first.baseline.data_pct == pytest.approx(50.0)
+        add_assessment(c, "P", MID)
+        add_scores(c, "P", counts_scores(10, 7))
+        with store.transaction(c):
+            store.bump_data_version(c)
+        again = goals.evaluate_spec(c, spec(), today=TODAY)
+        assert again.current[1] == pytest.approx(70.0) and again.baseline.data_pct == pytest.approx(50.0)
+        nearest = goals.nearest_students(c, None, spec=spec(), today=TODAY)
+        assert len(nearest) == 3
+        nearest.loc[:, "gap_pts"] = -1.0  # a caller changing its copy changes nothing remembered
+        assert (goals.nearest_students(c, None, spec=spec(), today=TODAY)["gap_pts"] > 0).all()
+    finally:
+        c.close()
+
+
+def _similar_groups(con, min_n=goals.FEASIBILITY_MIN_N) -> dict:
+    """(school, point) -> % meeting of the feasibility series for monthly Grade 3 ELA checks."""
+    df = goals._run(con, "goal_similar_proficiency", {"kind": "formative", "subject": "ELA", "standard": None,
+                                                      "bucket": "month", "min_n": min_n})
+    return {(r.school, pd.Timestamp(r.point).date()): r.pct for r in df.itertuples()}
+
+
+def test_feasibility_counts_students_not_results(con):
+    """A group takes part with at least FEASIBILITY_MIN_N (10) different students, however many results.
+
+    North: 12 students split over two checks in March (6 each): 12 students, % = 7 of 12 meeting.
+    South: 8 students who each took both checks: 16 results but 8 students, left out.
+    East: 10 students on one check: exactly 10, kept.
+    """
+    north, south, east = ([f"{p}{i}" for i in range(1, n + 1)] for p, n in (("N", 12), ("S", 8), ("E", 10)))
+    add_students(con, north, school="North")
+    add_students(con, south, school="South")
+    add_students(con, east, school="East")
+    add_assessment(con, "C1", dt.date(2026, 3, 3), kind="formative")
+    add_assessment(con, "C2", dt.date(2026, 3, 17), kind="formative")
+    add_scores(con, "C1", {**{s: (7.0 if i < 4 else 5.0) for i, s in enumerate(north[:6])},
+                           **dict.fromkeys(south, 7.0), **{s: (7.0 if i < 3 else 5.0) for i, s in enumerate(east)}})
+    add_scores(con, "C2", {**{s: (7.0 if i < 3 else 5.0) for i, s in enumerate(north[6:])},
+                           **dict.fromkeys(south, 5.0)})
+    groups = _similar_groups(con)
+    march = dt.date(2026, 3, 1)
+    assert set(groups) == {("North", march), ("East", march)}
+    assert groups[("North", march)] == pytest.approx(100 * 7 / 12)
+    assert groups[("East", march)] == pytest.approx(30.0)
+    assert set(_similar_groups(con, min_n=8)) == {("North", march), ("South", march), ("East", march)}
+    assert set(_similar_groups(con, min_n=11)) == {("North", march)}
