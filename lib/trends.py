@@ -7,7 +7,9 @@ Definitions (shared by every function here, and stated on the page):
   the chosen scope (subject, kinds of assessment, dates, school, grade, teacher), so a student counts once.
 - A school year runs July to June ("2025-26").
 
-Every function takes the same scope keywords; each runs one named, parameterised query.
+Every function takes the same scope keywords; each answers with one named, parameterised query. At district
+scale the scope's roster and scores are computed once and shared between the questions (see "rows shared
+between questions" below), kept only while the data they were computed from is unchanged.
 """
 
 from __future__ import annotations
