@@ -49,6 +49,7 @@ import datetime as dt
 import math
 import re
 import threading
+import weakref
 from dataclasses import asdict, dataclass, field, fields
 
 import duckdb
@@ -662,11 +663,8 @@ queries.define(
        FROM assessments""",
 )
 
-queries.define(
-    "goal_data_version",
-    """SELECT (SELECT file FROM pragma_database_list WHERE name = current_database()) AS file,
-              (SELECT value FROM meta WHERE key = 'data_version') AS version""",
-)
+queries.define("goal_db_file", "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+queries.define("goal_data_version", "SELECT value FROM meta WHERE key = 'data_version'")
 queries.define("goal_cohort_sizes", "SELECT goal_id, count(*) AS n FROM goal_cohort GROUP BY goal_id")
 
 _PARAM_RE = re.compile(r"\$([a-z_]+)")
@@ -681,16 +679,30 @@ _MEMO: dict = {}
 _MEMO_LOCK = threading.Lock()
 
 
+_DB_FILES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _fetchone(con: duckdb.DuckDBPyConnection, name: str) -> tuple | None:
+    cur = con.cursor()
+    try:
+        return cur.execute(queries.QUERIES[name]).fetchone()
+    finally:
+        cur.close()
+
+
 def _memo_base(con: duckdb.DuckDBPyConnection, direct: bool) -> tuple | None:
     """(database file, data version) naming the data a result comes from; None when not remembered."""
     if direct or MEMO_ENTRIES <= 0:
         return None
-    cur = con.cursor()
-    try:
-        row = cur.execute(queries.QUERIES["goal_data_version"]).fetchone()
-    finally:
-        cur.close()
-    return (row[0], row[1]) if row and row[0] else None
+    file = _DB_FILES.get(con)  # a connection's file never changes: asked once per connection
+    if file is None:
+        row = _fetchone(con, "goal_db_file")
+        file = (row[0] if row else None) or ""
+        _DB_FILES[con] = file
+    if not file:  # in-memory
+        return None
+    row = _fetchone(con, "goal_data_version")
+    return (file, row[0] if row else None)
 
 
 def _memo_get(key):
@@ -705,6 +717,19 @@ def _memo_put(key, df: pd.DataFrame) -> None:
         while len(_MEMO) >= MEMO_ENTRIES:
             _MEMO.pop(next(iter(_MEMO)))
         _MEMO[key] = df.copy()
+
+
+def _remembered(con: duckdb.DuckDBPyConnection, key: tuple, compute) -> pd.DataFrame:
+    """compute() (a DataFrame from this database's data), remembered for this data version under key."""
+    base = _memo_base(con, False)
+    full = (base, *key) if base else None
+    hit = _memo_get(full) if full else None
+    if hit is not None:
+        return hit
+    df = compute()
+    if full:
+        _memo_put(full, df)
+    return df
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict, direct: bool = False,
@@ -778,37 +803,38 @@ def _measuring_name(name: str, requests: list[dict]) -> str:
     return name + ("_std" if any(rq["standard"] is not None for rq in requests) else "")
 
 
-def _measure_raw(con: duckdb.DuckDBPyConnection, growth: bool, requests: list[dict],
-                 direct: bool = False) -> list[pd.DataFrame]:
-    """Raw point counts of each request, the ones not remembered measured in one statement."""
-    base = _memo_base(con, direct)
-    keys = [(base, growth, tuple(sorted(rq.items()))) if base else None for rq in requests]
-    out: list = [_memo_get(k) if k is not None else None for k in keys]
-    todo = [i for i, df in enumerate(out) if df is None]
-    if todo:
-        batch = [requests[i] for i in todo]
-        name = _measuring_name("goal_points_growth" if growth else "goal_points_proficiency", batch)
-        df = _run(con, name, _batch_params(batch), direct=direct)
-        for j, i in enumerate(todo):
-            part = df[df["req"] == j].drop(columns="req").reset_index(drop=True)
-            if part.empty:  # as a statement with no rows gives them: text columns of object dtype
-                part = part.astype({c: object for c in part.columns if pd.api.types.is_string_dtype(part[c])})
-            if keys[i] is not None:
-                _memo_put(keys[i], part)
-            out[i] = part
-    return out
-
-
 def _points_many(con: duckdb.DuckDBPyConnection, items: list[tuple[GoalSpec, dict | None]],
                  direct: bool = False) -> list[pd.DataFrame]:
-    """Measurement points for (spec, request) pairs: growth and proficiency requests one statement each."""
+    """Measurement points for (spec, request) pairs; those not remembered are measured in one statement
+    for the proficiency requests and one for the growth requests."""
     out: list = [pd.DataFrame(columns=POINT_COLUMNS) for _ in items]
+    base = _memo_base(con, direct)
     for growth in (False, True):
         idx = [i for i, (sp, rq) in enumerate(items) if rq is not None and (sp.kind == "growth") == growth]
-        if idx:
-            raw = _measure_raw(con, growth, [items[i][1] for i in idx], direct=direct)
-            for i, df in zip(idx, raw):
-                out[i] = _finish_points(df, items[i][0].kind)
+        keys = {i: (base, growth, items[i][0].kind == "reduce_failure", tuple(sorted(items[i][1].items())))
+                for i in idx} if base else {}
+        todo = []
+        for i in idx:
+            hit = _memo_get(keys[i]) if keys else None
+            if hit is None:
+                todo.append(i)
+            else:
+                out[i] = hit
+        if not todo:
+            continue
+        batch = [items[i][1] for i in todo]
+        name = _measuring_name("goal_points_growth" if growth else "goal_points_proficiency", batch)
+        raw = _run(con, name, _batch_params(batch), direct=direct)
+        reduce = np.array([items[i][0].kind == "reduce_failure" for i in todo], dtype=bool)
+        done = _finish_points(raw, reduce[raw["req"].to_numpy(dtype="int64")])
+        done["req"] = raw["req"].to_numpy()
+        for j, i in enumerate(todo):
+            part = done[done["req"] == j].drop(columns="req").reset_index(drop=True)
+            if part.empty:  # as a statement with no rows gives them: text columns of object dtype
+                part = part.astype({c: object for c in part.columns if pd.api.types.is_string_dtype(part[c])})
+            if keys:
+                _memo_put(keys[i], part)
+            out[i] = part
     return out
 
 
@@ -818,13 +844,16 @@ POINT_COLUMNS = ["point", "point_date", "label", "n_assessments", "n_expected", 
                  "n_meeting", "value_pct"]
 
 
-def _finish_points(df: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Add the metric value (0-100) to raw point counts; None where nobody was measured."""
+def _finish_points(df: pd.DataFrame, reduce: bool | np.ndarray) -> pd.DataFrame:
+    """Add the metric value (0-100) to raw point counts; None where nobody was measured.
+
+    reduce: the metric is % not meeting (a failure-rate goal), for all rows or per row.
+    """
     out = df.copy()
     for c in ("n_assessments", "n_expected", "n_measured", "n_results", "n_meeting"):
         out[c] = out[c].astype("int64")
     meeting_pct = np.where(out["n_results"] > 0, 100.0 * out["n_meeting"] / out["n_results"].clip(lower=1), np.nan)
-    out["value_pct"] = 100.0 - meeting_pct if kind == "reduce_failure" else meeting_pct
+    out["value_pct"] = np.where(reduce, 100.0 - meeting_pct, meeting_pct)
     out["value_pct"] = out["value_pct"].astype("float64")
     for c in ("point", "point_date"):
         out[c] = pd.to_datetime(out[c]).dt.date
@@ -1189,7 +1218,7 @@ def history(con: duckdb.DuckDBPyConnection, goal_id: int) -> pd.DataFrame:
 
 def goal_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """Values the goal form offers for school, grade, subject, kind, teacher and standard."""
-    df = _run(con, "goal_scope_options", {})
+    df = _run(con, "goal_scope_options", {}, memo=True)
     out = {}
     for fld in ("school", "grade", "subject", "kind", "teacher", "standard"):
         vals = sorted(df.loc[df["field"] == fld, "value"].dropna().astype(str).unique())
@@ -1245,15 +1274,8 @@ def feasibility(con: duckdb.DuckDBPyConnection, spec: GoalSpec, baseline_pct: fl
         values = comp["pct"].astype(float) if len(comp) else pd.Series(dtype=float)
         planned, unit = float(target), "% of students growing"
     else:
-        series = _run(con, "goal_similar_proficiency", params, memo=True)
-        # Every pair of one group's points whose distance is like the goal's span.
-        pairs = series.merge(series, on=["school", "grade_level"], suffixes=("_1", "_2"))
-        days = (pd.to_datetime(pairs["point_2"]) - pd.to_datetime(pairs["point_1"])).dt.days
-        pairs = pairs[(days >= lo) & (days <= hi)]
-        comp = pd.DataFrame({"school": pairs["school"], "grade_level": pairs["grade_level"],
-                             "from": pairs["point_date_1"], "to": pairs["point_date_2"],
-                             "days": days[pairs.index], "from_pct": pairs["pct_1"], "to_pct": pairs["pct_2"],
-                             "gain": pairs["pct_2"] - pairs["pct_1"]}).reset_index(drop=True)
+        comp = _remembered(con, ("goal_similar_pairs", tuple(sorted(params.items()))),
+                           lambda: _similar_pairs(_run(con, "goal_similar_proficiency", params, memo=True), lo, hi))
         values = comp["gain"].astype(float) if len(comp) else pd.Series(dtype=float)
         if baseline_pct is None:
             return Feasibility(None, "points", len(values), None, None, None, None,
@@ -1280,6 +1302,17 @@ def feasibility(con: duckdb.DuckDBPyConnection, spec: GoalSpec, baseline_pct: fl
     else:
         verdict = f"Beyond anything in the data: the best similar group {what} {_signed(best, spec)}."
     return Feasibility(planned, unit, len(values), med, p90, best, share, verdict, comp)
+
+
+def _similar_pairs(series: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
+    """Every pair of one group's points whose distance in days is within [lo, hi], with the change."""
+    pairs = series.merge(series, on=["school", "grade_level"], suffixes=("_1", "_2"))
+    days = (pd.to_datetime(pairs["point_2"]) - pd.to_datetime(pairs["point_1"])).dt.days
+    pairs = pairs[(days >= lo) & (days <= hi)]
+    return pd.DataFrame({"school": pairs["school"], "grade_level": pairs["grade_level"],
+                         "from": pairs["point_date_1"], "to": pairs["point_date_2"],
+                         "days": days[pairs.index], "from_pct": pairs["pct_1"], "to_pct": pairs["pct_2"],
+                         "gain": pairs["pct_2"] - pairs["pct_1"]}).reset_index(drop=True)
 
 
 def _signed(v: float, spec: GoalSpec) -> str:
