@@ -319,16 +319,19 @@ def link_params(**extra) -> dict:
     return params
 
 
-def download_buttons(df: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and XLSX downloads of a table with spreadsheet formulas escaped."""
+def download_buttons(df, name: str, key: str) -> None:
+    """CSV and XLSX downloads of a table (or of a function returning one) with spreadsheet formulas escaped."""
     from lib import exports
 
+    frame = df if callable(df) else (lambda: df)
+
     c1, c2 = st.columns(2)
-    c1.download_button("Download CSV", exports.to_csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
-                       key=f"{key}_csv")
-    c2.download_button("Download XLSX", exports.to_xlsx_bytes(df), file_name=f"{name}.xlsx",
+    # Built on click, not on every run: an XLSX of a district's 100,000 rows takes half a minute.
+    c1.download_button("Download CSV", lambda: exports.to_csv_bytes(frame()), file_name=f"{name}.csv", mime="text/csv",
+                       key=f"{key}_csv", on_click="ignore")
+    c2.download_button("Download XLSX", lambda: exports.to_xlsx_bytes(frame()), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"{key}_xlsx")
+                       key=f"{key}_xlsx", on_click="ignore")
 
 
 # --- links, charts and printable views shared by the pages ---------------------------------------

@@ -83,8 +83,12 @@ help_by = {(r.student_id, r.subject): f"Tier {r.tier}: {r.kind}" for r in open_h
 help_any = {r.student_id: f"Tier {r.tier}: {r.kind}" for r in open_help.itertuples() if not isinstance(r.subject, str)}
 
 
-def show_list(df: pd.DataFrame, key: str) -> pd.DataFrame:
-    """The ranked rows as a projector-readable table (names honour meeting mode)."""
+QUEUE_SHOWN = 200        # rows of the not-yet-discussed list drawn on screen (a district can have thousands)
+EVERYONE_SHOWN = 2000    # rows of the whole ranked list drawn on screen (the download has them all)
+
+
+def show_list_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The ranked rows as the table shows them (names honour meeting mode)."""
     out = pd.DataFrame({
         "Rank": range(1, len(df) + 1),
         "student_id": df["student_id"].astype(str), "first_name": df["first_name"], "last_name": df["last_name"],
@@ -98,7 +102,12 @@ def show_list(df: pd.DataFrame, key: str) -> pd.DataFrame:
     shown = ui.label_students(page, out).rename(columns={"student": "Student", "student_id": "ID"})
     # The ID (never shown in meeting mode) goes last: the words matter more on a wall.
     cols = ["Rank", "Student"] + [c for c in shown.columns if c not in ("Rank", "Student", "ID")]
-    shown = shown[cols + (["ID"] if "ID" in shown else [])]
+    return shown[cols + (["ID"] if "ID" in shown else [])]
+
+
+def show_list(df: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The ranked rows as a projector-readable table; returns what it showed."""
+    shown = show_list_frame(df)
     ui.table(page, shown, key=key, column_config=None if page.meeting else {
         "Rank": st.column_config.NumberColumn("Rank", width="small"),
         "Grade": st.column_config.TextColumn("Grade", width="small"),
@@ -120,11 +129,17 @@ if queue.empty:
 else:
     st.caption("Flagged students with no intervention and no meeting note this school year. Assign help on the "
                "Interventions page, or discuss them at the next team meeting.")
-    show_list(queue, "ew_queue")
+    if len(queue) > QUEUE_SHOWN:
+        # A district-wide list of thousands is unreadable (and slow to draw): show the highest risk first.
+        st.info(f"Showing the {QUEUE_SHOWN} highest-risk of {len(queue):,}. Narrow with the sidebar filters "
+                "(school, grade, subject), or download the whole list.", icon=":material/filter_alt:")
+    show_list(queue.head(QUEUE_SHOWN), "ew_queue")
+    if len(queue) > QUEUE_SHOWN and not page.meeting:
+        ui.download_buttons(lambda: show_list_frame(queue), "early_warning_not_yet_discussed", key="ew_queue_dl")
 
 # --- act on one student --------------------------------------------------------------------------
 st.subheader("Act on a student")
-pick_from = pd.concat([queue, ranked.head(k)]).drop_duplicates(["student_id", "subject"])
+pick_from = pd.concat([queue.head(QUEUE_SHOWN), ranked.head(k)]).drop_duplicates(["student_id", "subject"])
 if not pick_from.empty:
     labels = ui.label_students(page, pick_from[["student_id", "first_name", "last_name", "subject"]].assign(
         student_id=pick_from["student_id"].astype(str)), drop_names=True)
@@ -146,8 +161,10 @@ with st.expander(f"Everyone, by risk ({len(ranked)})"):
     counts = ranked["band"].value_counts().reindex(charts.RISK_BANDS, fill_value=0).rename_axis("band")
     ui.chart(page, charts.risk_bands_chart(counts.reset_index(name="students"), big=page.meeting),
              key="ew_bands_chart")
-    everyone = show_list(ranked, "ew_everyone")
-    ui.download_buttons(everyone, "early_warning_everyone", key="ew_everyone_dl")
+    if len(ranked) > EVERYONE_SHOWN:
+        st.caption(f"The {EVERYONE_SHOWN:,} highest-risk of {len(ranked):,} are listed; the download has everyone.")
+    show_list(ranked.head(EVERYONE_SHOWN), "ew_everyone")
+    ui.download_buttons(lambda: show_list_frame(ranked), "early_warning_everyone", key="ew_everyone_dl")
 
 with st.expander("How the score works"):
     st.markdown(
