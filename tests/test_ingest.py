@@ -397,3 +397,13 @@ def test_uci_student_performance_converted_to_long_imports_exactly(con, tmp_path
         con, "SELECT avg(CASE WHEN score >= 0.5 THEN 1.0 ELSE 0 END) FROM v_overall_scores o "
              "JOIN assessments a USING (assessment_id) WHERE a.title = 'G3'")
     assert round(passed * 100, 1) == round((raw["G3"] >= 10).mean() * 100, 1) == 67.1
+
+
+def test_item_key_row_without_an_assessment_is_rejected_not_a_crash(con):
+    """Found by hypothesis: a key file whose row has no assessment used to abort the transaction."""
+    before = store.data_snapshot(con)
+    plan = ingest.prepare(con, [ingest.Upload("key.csv", b"Item,Standard,First Name,Last Name,Assessment\n0\n")])
+    (res,) = ingest.commit(con, plan)
+    assert res.rows_loaded == 0 and res.rows_rejected == 1
+    assert any("assessment is blank" in e["message"] for e in res.errors), res.errors
+    assert store.data_snapshot(con) == before
