@@ -551,7 +551,7 @@ def write_results(report: dict) -> None:
     if s["pandas_ratio"]:
         lines.append(f"| pandas baseline cold / DuckDB cold (geometric mean over pages; lowest page) | "
                      f"{s['pandas_ratio']:.1f}x; lowest {s['pandas_ratio_min']:.1f}x | >= {TARGET_PANDAS_RATIO}x | "
-                     f"{_ok(s['pandas_ratio'], TARGET_PANDAS_RATIO, False)} |")
+                     f"{_ok(s['pandas_ratio_min'], TARGET_PANDAS_RATIO, False)} (every page) |")
     lines += [f"| peak memory (max RSS of the import, training and page processes) | {s['peak_rss_mb']:,.0f} MB | "
               f"< {TARGET_PEAK_MB} MB | {_ok(s['peak_rss_mb'], TARGET_PEAK_MB)} |", ""]
     lines += [
