@@ -234,28 +234,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             # Who was expected to take an assessment: students enrolled in a section of the same
             # subject and grade whose term covers the date, plus anyone who took it. The teacher of
             # a student on an assessment comes from that section.
-            """CREATE OR REPLACE VIEW v_assessment_roster AS
-            WITH expected AS (
-                SELECT a.assessment_id, e.student_id, s.section_id, s.teacher_id
-                FROM assessments a
-                JOIN sections s
-                  ON (a.subject IS NULL OR s.subject IS NULL OR lower(s.subject) = lower(a.subject))
-                 AND (a.grade_level IS NULL OR s.grade_level IS NULL OR s.grade_level = a.grade_level)
-                 AND (a.administered_on IS NULL OR s.starts_on IS NULL OR a.administered_on >= s.starts_on)
-                 AND (a.administered_on IS NULL OR s.ends_on IS NULL OR a.administered_on <= s.ends_on)
-                JOIN enrollments e ON e.section_id = s.section_id
-            ),
-            takers AS (SELECT DISTINCT assessment_id, student_id FROM responses),
-            one_section AS (
-                SELECT assessment_id, student_id, min(section_id) AS section_id, min(teacher_id) AS teacher_id
-                FROM expected GROUP BY ALL
-            )
-            SELECT coalesce(o.assessment_id, t.assessment_id) AS assessment_id,
-                   coalesce(o.student_id, t.student_id) AS student_id,
-                   o.section_id, o.teacher_id,
-                   t.student_id IS NOT NULL AS assessed
-            FROM one_section o FULL OUTER JOIN takers t
-              ON o.assessment_id = t.assessment_id AND o.student_id = t.student_id""",
+            _roster_view("SELECT DISTINCT assessment_id, student_id FROM responses"),
         ],
     ),
     (
