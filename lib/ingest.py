@@ -522,11 +522,11 @@ def _parse_key(table: Table, fields: dict[str, int], ctx: Context) -> Parsed:
     _require(table, fields, ["item", "assessment"])
     items = _key_items(table, fields)
     problems = []
-    for field, what in (("assessment", "assessment"), ("item", "item")):
+    for col in ("assessment", "item"):
         # A key row names the assessment and item it describes; a blank one cannot be stored.
-        blank = items[field].isna() | (items[field].astype(str).str.strip() == "")
+        blank = items[col].isna() | (items[col].astype(str).str.strip() == "")
         if blank.any():
-            problems.append(_problem(items.loc[blank, "_row"], _header_name(table, fields, field), f"{what} is blank"))
+            problems.append(_problem(items.loc[blank, "_row"], _header_name(table, fields, col), f"{col} is blank"))
     bad = items["points_possible"].isna() | (items["points_possible"] <= 0)
     if bad.any():
         problems.append(_problem(items.loc[bad, "_row"], _header_name(table, fields, "points_possible"),
