@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from lib import privacy, queries
+from lib import privacy, queries, store
 
 TOO_HARD = 0.30
 TOO_EASY = 0.95
@@ -25,8 +25,10 @@ WEAK_DISCRIMINATION = 0.15
 
 # --- SQL building blocks ------------------------------------------------------------------------
 
+_SECTION_EXPECTS = store.section_expects("asm", "sec")
+
 # The standards chosen, each student's score on them per assessment, filtered in SQL.
-_STD_SCORES = """
+_STD_SCORES = f"""
 chosen AS (SELECT unnest($codes::VARCHAR[]) AS standard_code),
 asm AS (
     SELECT a.assessment_id, a.title, a.subject, a.grade_level, coalesce(a.kind, 'formative') AS kind,
@@ -61,10 +63,7 @@ klass AS (
     SELECT asm.assessment_id, e.student_id, min(sec.teacher_id) AS teacher_id
     FROM asm
     JOIN sections sec
-      ON (asm.subject IS NULL OR sec.subject IS NULL OR lower(sec.subject) = lower(asm.subject))
-     AND (asm.grade_level IS NULL OR sec.grade_level IS NULL OR sec.grade_level = asm.grade_level)
-     AND (asm.administered_on IS NULL OR sec.starts_on IS NULL OR asm.administered_on >= sec.starts_on)
-     AND (asm.administered_on IS NULL OR sec.ends_on IS NULL OR asm.administered_on <= sec.ends_on)
+      ON {_SECTION_EXPECTS}
     JOIN enrollments e ON e.section_id = sec.section_id
     GROUP BY ALL
 ),

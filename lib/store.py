@@ -32,6 +32,19 @@ def db_path(cli_value: str | os.PathLike | None = None) -> Path:
 # Each migration is (version, description, statements). Versions only grow; a file written by an
 # older release is upgraded on open. Feature areas own version ranges so parallel work never
 # collides: 1-9 core, 10-19 goals, 20-29 risk/interventions, 30-39 vendor formats, 40-49 reports.
+def section_expects(assessment: str, section: str) -> str:
+    """The join condition "this section is expected to take this assessment" (same subject and grade, term
+    covering the date; a missing value matches anything), for the given table aliases (fixed in code)."""
+    a, s = assessment, section
+    return (f"({a}.subject IS NULL OR {s}.subject IS NULL OR lower({s}.subject) = lower({a}.subject))\n"
+            f" AND ({a}.grade_level IS NULL OR {s}.grade_level IS NULL OR {s}.grade_level = {a}.grade_level)\n"
+            f" AND ({a}.administered_on IS NULL OR {s}.starts_on IS NULL OR {a}.administered_on >= {s}.starts_on)\n"
+            f" AND ({a}.administered_on IS NULL OR {s}.ends_on IS NULL OR {a}.administered_on <= {s}.ends_on)")
+
+
+SECTION_EXPECTS = section_expects("a", "s")
+
+
 def _roster_view(takers: str) -> str:
     """v_assessment_roster: students expected (enrolled in a matching section) plus `takers` (fixed SQL)."""
     return f"""CREATE OR REPLACE VIEW v_assessment_roster AS
@@ -39,10 +52,7 @@ def _roster_view(takers: str) -> str:
                 SELECT a.assessment_id, e.student_id, s.section_id, s.teacher_id
                 FROM assessments a
                 JOIN sections s
-                  ON (a.subject IS NULL OR s.subject IS NULL OR lower(s.subject) = lower(a.subject))
-                 AND (a.grade_level IS NULL OR s.grade_level IS NULL OR s.grade_level = a.grade_level)
-                 AND (a.administered_on IS NULL OR s.starts_on IS NULL OR a.administered_on >= s.starts_on)
-                 AND (a.administered_on IS NULL OR s.ends_on IS NULL OR a.administered_on <= s.ends_on)
+                  ON {SECTION_EXPECTS}
                 JOIN enrollments e ON e.section_id = s.section_id
             ),
             takers AS ({takers}),

@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from lib import privacy, queries
+from lib import privacy, queries, store
 
 # Kinds of assessment that are comparable across time (the same test each window).
 COMPARABLE_KINDS = ("benchmark", "summative", "state")
@@ -43,6 +43,7 @@ SY = SCHOOL_YEAR.format(d="a.administered_on")
 # are applied again below), from the stored point scores (points_overall, kept by every write) UNION ALL
 # the scale-score results, and the expected takers via enrollments: v_overall_scores and
 # v_assessment_roster (lib/store.py) restricted to the scope's assessments *before* they aggregate.
+_SECTION_EXPECTS = store.section_expects("s", "sec")
 BASE_FILTERS = """($subject IS NULL OR lower(a.subject) = lower($subject))
       AND ($grade IS NULL OR a.grade_level = $grade)
       AND ($kinds IS NULL OR list_contains($kinds, coalesce(a.kind, 'formative')))"""
@@ -70,10 +71,7 @@ queries.define(
         SELECT s.assessment_id, e.student_id, min(sec.teacher_id) AS teacher_id
         FROM a s
         JOIN sections sec
-          ON (s.subject IS NULL OR sec.subject IS NULL OR lower(sec.subject) = lower(s.subject))
-         AND (s.grade_level IS NULL OR sec.grade_level IS NULL OR sec.grade_level = s.grade_level)
-         AND (s.administered_on IS NULL OR sec.starts_on IS NULL OR s.administered_on >= sec.starts_on)
-         AND (s.administered_on IS NULL OR sec.ends_on IS NULL OR s.administered_on <= sec.ends_on)
+          ON {_SECTION_EXPECTS}
         JOIN enrollments e ON e.section_id = sec.section_id
         GROUP BY ALL
     )
