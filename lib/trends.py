@@ -338,19 +338,22 @@ queries.define(
     {HEATMAP_CELLS}""",
 )
 
+# Every flag column of a student (ell, iep, frl, gender, ethnicity and any other imported) as text.
+_STUDENT_FLAGS = """(SELECT student_id AS __student,
+                     CAST(COLUMNS(* EXCLUDE (student_id, first_name, last_name, grade_level, school, import_id))
+                          AS VARCHAR)
+              FROM students)"""
+
 # Each student's latest result joined to their flags, grouped by the combination of flags (a few hundred
 # rows), then one row per (flag, value): far fewer rows to unpivot than one per student and flag.
 queries.define(
     "trends_subgroups",
-    """WITH per AS (
+    f"""WITH per AS (
         SELECT l.subject AS __subject, f.* EXCLUDE (__student),
                count(*) AS __students, count(*) FILTER (WHERE l.proficient) AS __proficient,
                sum(l.score) AS __score_sum, count(l.score) AS __scores
         FROM trends_status l
-        JOIN (SELECT student_id AS __student,
-                     CAST(COLUMNS(* EXCLUDE (student_id, first_name, last_name, grade_level, school, import_id))
-                          AS VARCHAR)
-              FROM students) f ON f.__student = l.student_id
+        JOIN {_STUDENT_FLAGS} f ON f.__student = l.student_id
         WHERE l.scored
         GROUP BY ALL
     ),
@@ -384,10 +387,7 @@ queries.define(
                f.* EXCLUDE (__student),
                count(*) AS __students, count(*) FILTER (WHERE r.proficient) AS __proficient
         FROM results r
-        JOIN (SELECT student_id AS __student,
-                     CAST(COLUMNS(* EXCLUDE (student_id, first_name, last_name, grade_level, school, import_id))
-                          AS VARCHAR)
-              FROM students) f ON f.__student = r.student_id
+        JOIN {_STUDENT_FLAGS} f ON f.__student = r.student_id
         WHERE r.scored
         GROUP BY ALL
     )
