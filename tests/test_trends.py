@@ -298,10 +298,8 @@ def test_over_time_matches_pandas_on_demo(demo_con, demo_frames):
     assert np.allclose(joined["pct_proficient"], joined["proficient_pd"] / joined["assessed_pd"])
 
 
-def test_growth_matches_pandas_on_demo(demo_con, demo_frames):
-    ours = trends.growth(demo_con)
-    ov = demo_frames["overall"]
-    b = ov[ov["kind"] == "benchmark"]
+def pandas_growth(b: pd.DataFrame) -> pd.DataFrame:
+    """Consecutive benchmark pairs per subject, grade and school year, computed in pandas from overall rows."""
     events = (b[["assessment_id", "subject", "grade_level", "sy", "administered_on"]].drop_duplicates()
               .sort_values(["administered_on", "assessment_id"]))
     rows = []
@@ -313,7 +311,14 @@ def test_growth_matches_pandas_on_demo(demo_con, demo_frames):
                          "mean_growth": (m["score_y"] - m["score_x"]).mean(),
                          "pct_to": m["proficient_y"].mean(),
                          "became": int((~m["proficient_x"] & m["proficient_y"]).sum())})
-    theirs = pd.DataFrame(rows).set_index(["from_id", "to_id"])
+    return pd.DataFrame(rows, columns=["from_id", "to_id", "matched", "mean_growth", "pct_to", "became"]
+                        ).set_index(["from_id", "to_id"])
+
+
+def test_growth_matches_pandas_on_demo(demo_con, demo_frames):
+    ours = trends.growth(demo_con)
+    ov = demo_frames["overall"]
+    theirs = pandas_growth(ov[ov["kind"] == "benchmark"])
     joined = ours.set_index(["from_id", "to_id"]).join(theirs, suffixes=("", "_pd"), how="inner")
     assert len(joined) == len(theirs) == len(ours) > 10
     assert (joined["matched"] == joined["matched_pd"]).all()
@@ -477,16 +482,7 @@ def test_growth_in_a_date_range_matches_pandas_on_demo(demo_con, demo_frames, lo
     b = ov[(ov["kind"] == "benchmark")
            & (ov["administered_on"] >= pd.Timestamp(lo or dt.date(1900, 1, 1)))
            & (ov["administered_on"] <= pd.Timestamp(hi or dt.date(2100, 1, 1)))]
-    events = (b[["assessment_id", "subject", "grade_level", "sy", "administered_on"]].drop_duplicates()
-              .sort_values(["administered_on", "assessment_id"]))
-    rows = []
-    for _, grp in events.groupby(["subject", "grade_level", "sy"]):
-        ids = grp["assessment_id"].tolist()
-        for a, c in zip(ids, ids[1:]):
-            m = b[b["assessment_id"] == a].merge(b[b["assessment_id"] == c], on="student_id")
-            rows.append({"from_id": a, "to_id": c, "matched": len(m),
-                         "mean_growth": (m["score_y"] - m["score_x"]).mean()})
-    theirs = pd.DataFrame(rows).set_index(["from_id", "to_id"])
+    theirs = pandas_growth(b)
     joined = ours.set_index(["from_id", "to_id"]).join(theirs, suffixes=("", "_pd"), how="inner")
     assert len(joined) == len(theirs) == len(ours) > 0
     assert (joined["matched"] == joined["matched_pd"]).all()
