@@ -334,7 +334,6 @@ with tab_groups:
                 srows_g["student_id"], srows_g["standard_code"], srows_g["scale_score"], srows_g["level"],
                 srows_g["percentile"])}
             gshown["result"] = [cells.get((a, b), "") for a, b in zip(gsids, grp["standard_code"])]
-            gshown["level"] = gshown["result"]
         st.session_state.setdefault("team_group_standard", f["standard"] if f["standard"] in codes else codes[0])
         if st.session_state["team_group_standard"] not in codes:
             st.session_state["team_group_standard"] = codes[0]
@@ -364,10 +363,9 @@ with tab_groups:
                     styled = style_levels(view, ["Score"])
                 student_table(styled, members["student_id_"].tolist(), view["Student"].tolist(), key,
                               max_height=460)
-        export = gshown[["standard_code", "group", "student", "teacher", "score", "level"]].rename(
+        shown_cols = ["result"] if vendor else ["score", "level"]
+        export = gshown[["standard_code", "group", "student", "teacher"] + shown_cols].rename(
             columns={"standard_code": "standard"})
-        if vendor:
-            export = export.drop(columns="score").rename(columns={"level": "result"})
         st.markdown("**Take the groups with you** (every standard)" +
                     (" — names as shown: meeting mode is on." if page.meeting else ""))
         ui.download_buttons(export.rename(columns={"score": "score (0-1)"}), f"groups_{aid}", key="team_groups_dl")
