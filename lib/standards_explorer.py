@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from lib import privacy, queries, store
+from lib import meeting, privacy, queries, store
 
 TOO_HARD = 0.30
 TOO_EASY = 0.95
@@ -353,8 +353,6 @@ queries.define(
 
 def levels(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
     """Where students stand in the vendor's own levels (latest scale-score result each); empty for points."""
-    from lib import meeting
-
     df = queries.run(con, "standards_levels", **_params(codes, **scope))
     out = meeting.levels_frame(df, list(codes))
     return out[out["standard_code"] != meeting.OVERALL].reset_index(drop=True)
@@ -362,8 +360,6 @@ def levels(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> p
 
 def latest_levels(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
     """For students not yet proficient on a scale-score standard: their latest result in words ('198 · LoAvg')."""
-    from lib import meeting
-
     df = queries.run(con, "standards_latest_levels", **_params(codes, **scope))
     df["result"] = [meeting.scale_cell(s, lv, pc) for s, lv, pc in
                     zip(df["scale_score"], df["vendor_level"], df["percentile"])]
