@@ -392,8 +392,10 @@ TABLE_ORDER = ["students", "teachers", "sections", "enrollments", "standards", "
                "responses", "attendance"]
 
 
-def insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, import_id: int) -> int:
-    """Append a DataFrame to a table by column name, stamping the import; returns rows written."""
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, import_id: int,
+                 refresh: bool = True) -> int:
+    """Append a DataFrame to a table by column name, stamping the import; returns rows written. With
+    `refresh`, the stored scores and rosters it changes are recomputed (load() does that once at the end)."""
     frame = df.copy()
     frame["import_id"] = import_id
     con.register("_frame", frame)
@@ -401,8 +403,10 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, i
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")
     finally:
         con.unregister("_frame")
-    if table in ("responses", "items") and "assessment_id" in frame:
+    if refresh and table in ("responses", "items") and "assessment_id" in frame:
         store.refresh_points(con, frame["assessment_id"].unique())
+    elif refresh and table in ("sections", "enrollments", "assessments", "scores"):
+        store.refresh_points(con)
     return len(frame)
 
 
@@ -420,7 +424,8 @@ def load(con: duckdb.DuckDBPyConnection, config: DemoConfig | None = None) -> in
              "Generated demo data: remove it from the Import page when your own data is in."],
         )
         for table in TABLE_ORDER:
-            insert_frame(con, table, frames[table], import_id)
+            insert_frame(con, table, frames[table], import_id, refresh=False)
+        store.refresh_points(con)  # once, before the goals and interventions that read scores
         for extra in EXTRAS:
             extra(con, import_id, frames)
         store.set_meta(con, "demo_import_id", str(import_id))

@@ -1342,7 +1342,9 @@ def _commit_file(con, fp: FilePlan, strict: bool, step) -> FileResult:
     import_id = store.new_import_id(con)
     with store.transaction(con):
         _record(con, import_id, fp, "loaded", _kind(fp), "; ".join(fp.notes) or None, fp.rows_ok)
+        sections_before = store.section_state(con)
         _write(con, fp.parsed, import_id, step)
+        store.refresh_rosters_of_import(con, import_id, sections_before)
         store.bump_data_version(con)
     return FileResult(status="loaded", rows_loaded=fp.rows_ok, rows_rejected=fp.rows_rejected, errors=fp.errors,
                       import_id=import_id, **base)

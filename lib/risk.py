@@ -1080,7 +1080,7 @@ def uci_to_store(con: duckdb.DuckDBPyConnection, csv_path: str | Path, subject: 
                 con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _uci")
             finally:
                 con.unregister("_uci")
-        store.refresh_points(con, [a[0] for a in assessments])
+        store.refresh_points(con, [a[0] for a in assessments])  # no sections: only these rosters change
         store.bump_data_version(con)
     return import_id
 

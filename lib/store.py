@@ -45,17 +45,18 @@ def section_expects(assessment: str, section: str) -> str:
 SECTION_EXPECTS = section_expects("a", "s")
 
 
-def _roster_view(takers: str) -> str:
-    """v_assessment_roster: students expected (enrolled in a matching section) plus `takers` (fixed SQL)."""
-    return f"""CREATE OR REPLACE VIEW v_assessment_roster AS
-            WITH expected AS (
+def _roster_select(takers: str, scope: str = "") -> str:
+    """Students expected to take each assessment (enrolled in a matching section, one section each) plus
+    `takers` (fixed SQL with columns assessment_id, student_id); `scope` is a fixed filter on the alias `a`."""
+    return f"""WITH expected AS (
                 SELECT a.assessment_id, e.student_id, s.section_id, s.teacher_id
                 FROM assessments a
                 JOIN sections s
                   ON {SECTION_EXPECTS}
                 JOIN enrollments e ON e.section_id = s.section_id
+                WHERE TRUE {scope}
             ),
-            takers AS ({takers}),
+            takers AS (SELECT * FROM ({takers}) a WHERE TRUE {scope}),
             one_section AS (
                 SELECT assessment_id, student_id, min(section_id) AS section_id, min(teacher_id) AS teacher_id
                 FROM expected GROUP BY ALL
@@ -66,6 +67,16 @@ def _roster_view(takers: str) -> str:
                    t.student_id IS NOT NULL AS assessed
             FROM one_section o FULL OUTER JOIN takers t
               ON o.assessment_id = t.assessment_id AND o.student_id = t.student_id"""
+
+
+def _roster_view(takers: str, name: str = "v_assessment_roster") -> str:
+    """The view `name` over _roster_select (fixed SQL)."""
+    return f"CREATE OR REPLACE VIEW {name} AS\n" + _roster_select(takers)
+
+
+# Who took a test: points_overall has one row per student with a response (migration 32), plus scale results.
+_TAKERS = """SELECT assessment_id, student_id FROM points_overall
+             UNION SELECT DISTINCT assessment_id, student_id FROM scores"""
 
 
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
@@ -606,8 +617,24 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         "v_assessment_roster: who took a test, from the stored point scores (not a DISTINCT over responses)",
         [
             # points_overall has one row per student with a response on the test (migration 32).
-            _roster_view("""SELECT assessment_id, student_id FROM points_overall
-                            UNION SELECT DISTINCT assessment_id, student_id FROM scores"""),
+            _roster_view(_TAKERS),
+        ],
+    ),
+    (
+        34,
+        "assessment_roster: the roster of every assessment kept as a table, ordered by assessment",
+        # Every team-meeting query starts from one assessment's roster; deriving it from all enrollments
+        # and sections each time cost 10-40 ms a query at district size. Writes keep the table
+        # (refresh_roster); v_assessment_roster_live keeps the definition for the consistency check.
+        [
+            _roster_view(_TAKERS, "v_assessment_roster_live"),
+            """CREATE TABLE IF NOT EXISTS assessment_roster (
+                assessment_id VARCHAR, student_id VARCHAR, section_id VARCHAR, teacher_id VARCHAR,
+                assessed BOOLEAN)""",
+            "DELETE FROM assessment_roster",
+            "INSERT INTO assessment_roster SELECT * FROM v_assessment_roster_live ORDER BY assessment_id, student_id",
+            """CREATE OR REPLACE VIEW v_assessment_roster AS
+            SELECT assessment_id, student_id, section_id, teacher_id, assessed FROM assessment_roster""",
         ],
     ),
 ]
@@ -755,17 +782,89 @@ _REFRESH_IDS = ["DELETE FROM points_standard WHERE assessment_id IN (SELECT unne
                 "INSERT INTO points_overall " + _POINTS_SQL["overall"].format(scope=_IN_IDS)]
 
 
-def refresh_points(con: duckdb.DuckDBPyConnection, assessment_ids=None) -> None:
-    """Recompute the stored point scores of these assessments (all when None); call inside the writing
-    transaction, after the responses and items are written."""
+_ROSTER_IN_IDS = "AND a.assessment_id IN (SELECT unnest($ids::VARCHAR[]))"
+_ROSTER_ALL = ["DELETE FROM assessment_roster",
+               "INSERT INTO assessment_roster " + _roster_select(_TAKERS) + " ORDER BY 1, 2"]
+# The filter sits inside the definition: on the view, DuckDB cannot push it through the full outer join.
+_ROSTER_IDS = ["DELETE FROM assessment_roster WHERE assessment_id IN (SELECT unnest($ids::VARCHAR[]))",
+               "INSERT INTO assessment_roster " + _roster_select(_TAKERS, _ROSTER_IN_IDS) + " ORDER BY 1, 2"]
+
+
+def _run_scoped(con: duckdb.DuckDBPyConnection, every: list[str], scoped: list[str], assessment_ids) -> None:
     if assessment_ids is None:
-        for sql in _REFRESH_ALL:
+        for sql in every:
             con.execute(sql)
         return
     ids = sorted({str(a) for a in assessment_ids if a is not None})
     if ids:
-        for sql in _REFRESH_IDS:
+        for sql in scoped:
             con.execute(sql, {"ids": ids})
+
+
+def refresh_points(con: duckdb.DuckDBPyConnection, assessment_ids=None, roster: bool = True) -> None:
+    """Recompute the stored point scores (and with `roster`, the rosters) of these assessments (all when
+    None); call inside the writing transaction, after the responses and items are written."""
+    _run_scoped(con, _REFRESH_ALL, _REFRESH_IDS, assessment_ids)
+    if roster:
+        refresh_roster(con, assessment_ids)
+
+
+def refresh_roster(con: duckdb.DuckDBPyConnection, assessment_ids=None) -> None:
+    """Recompute the kept rosters of these assessments (all when None): after writing results, scale scores,
+    sections, enrollments or assessments, inside the writing transaction."""
+    _run_scoped(con, _ROSTER_ALL, _ROSTER_IDS, assessment_ids)
+
+
+_SECTION_STATE = "SELECT section_id, teacher_id, subject, grade_level, starts_on, ends_on FROM sections"
+
+
+def section_state(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """What of each section decides rosters; read on the writing connection before an import writes."""
+    return con.execute(_SECTION_STATE).df()
+
+
+def refresh_rosters_of_import(con: duckdb.DuckDBPyConnection, import_id: int, before: pd.DataFrame) -> None:
+    """Refresh the rosters an import can have changed: its scale results' assessments and every assessment
+    matched (before or after) by a section it added, changed or enrolled students in."""
+    after = con.execute(_SECTION_STATE).df()
+    both = before.merge(after, how="outer", indicator=True)
+    changed = sorted({str(x) for x in both.loc[both["_merge"] != "both", "section_id"]})
+    rows = con.execute(
+        f"""SELECT assessment_id FROM scores WHERE import_id = $import_id
+            UNION SELECT assessment_id FROM assessments WHERE import_id = $import_id
+            UNION SELECT assessment_id FROM assessment_roster
+                  WHERE section_id IN (SELECT unnest($changed::VARCHAR[]))
+            UNION SELECT a.assessment_id FROM assessments a JOIN sections s ON {SECTION_EXPECTS}
+                  WHERE s.section_id IN (SELECT unnest($changed::VARCHAR[]))
+                     OR s.section_id IN (SELECT section_id FROM enrollments WHERE import_id = $import_id)""",
+        {"import_id": import_id, "changed": changed}).fetchall()
+    refresh_roster(con, [r[0] for r in rows])
+
+
+_ROUNDED = "round(earned, 9), round(possible, 9), round(score, 9), n_items"  # doubles summed in another order
+_STALE = {  # kept table -> (its rows, the same rows from the definition), both fixed SQL
+    "points_overall": (
+        f"SELECT assessment_id, student_id, {_ROUNDED} FROM points_overall",
+        f"SELECT assessment_id, student_id, {_ROUNDED} FROM (" + _POINTS_SQL["overall"].format(scope="")
+        + ") AS x(assessment_id, student_id, earned, possible, score, n_items)"),
+    "points_standard": (
+        f"SELECT assessment_id, student_id, standard_code, {_ROUNDED} FROM points_standard",
+        f"SELECT assessment_id, student_id, standard_code, {_ROUNDED} FROM ("
+        + _POINTS_SQL["standard"].format(scope="")
+        + ") AS x(assessment_id, student_id, standard_code, earned, possible, score, n_items)"),
+    "assessment_roster": ("SELECT * FROM assessment_roster", "SELECT * FROM v_assessment_roster_live"),
+}
+
+
+def stale_derived(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows in which each kept table differs from its definition (empty when all agree): a consistency check."""
+    out = {}
+    for table, (kept, live) in _STALE.items():
+        n = fetch_value(con, f"SELECT (SELECT count(*) FROM ({kept} EXCEPT ALL {live})) + "
+                             f"(SELECT count(*) FROM ({live} EXCEPT ALL {kept}))")
+        if n:
+            out[table] = int(n)
+    return out
 
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
@@ -837,7 +936,9 @@ def undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> dict:
             "(SELECT 1 FROM items i WHERE i.standard_code = s.code)",
             [import_id],
         ).fetchone()[0]
-        refresh_points(con, touched)
+        _run_scoped(con, _REFRESH_ALL, _REFRESH_IDS, touched)
+        # Undo can take away sections, enrollments, assessments and scale results: every roster may change.
+        refresh_roster(con)
         con.execute(
             "UPDATE imports SET status = 'undone', finished_at = current_timestamp WHERE import_id = ?",
             [import_id],

@@ -90,8 +90,10 @@ def assessments(con) -> pd.DataFrame:
 def pages_work(con, aid: str) -> dict:
     """Run the team meeting and standards explorer functions on one assessment; return what a page shows.
 
-    For a scale-score assessment the levels come from lib.formats.scale (vendor words, not points).
+    For a scale-score assessment the levels come from lib.formats.scale (vendor words, not points). First
+    checks that the tables kept for speed (stored scores, rosters) agree with their definitions.
     """
+    assert store.stale_derived(con) == {}, "a vendor import left the kept scores or rosters stale"
     out = {"headline": meeting.headline(con, aid), "by_standard": meeting.by_standard(con, aid),
            "teacher_vs_team": meeting.teacher_vs_team(con, aid), "scores": meeting.student_scores(con, aid),
            "items": meeting.item_analysis(con, aid), "growth": meeting.growth_students(con, aid),

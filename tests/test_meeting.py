@@ -16,8 +16,8 @@ def insert(con, table: str, rows: list[tuple]) -> None:
     cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()][: len(rows[0])]
     marks = ", ".join("?" * len(cols))
     con.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
-    if table in ("responses", "items"):
-        store.refresh_points(con)  # as every import does
+    if table in ("responses", "items", "sections", "enrollments", "assessments", "scores"):
+        store.refresh_points(con)  # as every import does (stored scores and rosters)
 
 
 def add_responses(con, aid: str, table: dict[str, list], letters: dict[str, list] | None = None) -> None:

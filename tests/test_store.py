@@ -80,3 +80,43 @@ def test_data_version_bumps(con):
 def test_cli_module_runs_from_project_root():
     r = subprocess.run([sys.executable, "-m", "lib.cli", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0 and "import" in r.stdout
+
+
+def _load(con, name: str, text: str):
+    """Prepare and commit one in-memory file."""
+    from lib import ingest
+    return ingest.commit(con, ingest.prepare(con, [ingest.Upload(name, text.encode())]))[0]
+
+
+def _roster(con, aid: str) -> list[list]:
+    return store.fetch_df(con, "SELECT student_id, section_id, assessed FROM v_assessment_roster "
+                               "WHERE assessment_id = ? ORDER BY 1", [aid]).values.tolist()
+
+
+def test_kept_scores_and_rosters_follow_every_write(con):
+    """The tables kept for speed (point scores, rosters) equal their definitions after each kind of write,
+    including writes that change an earlier assessment's roster (a new section, a late enrollment) and undo."""
+    header = "Student ID,Grade,Teacher,Section ID,Subject,Assessment,Date,Item,Points Earned,Points Possible\n"
+    first = _load(con, "cfa1.csv", header + "S1,3,Ms. Kim,SEC1,Math,CFA 1,2026-10-02,1,1,1\n"
+                                            "S2,3,Ms. Kim,SEC1,Math,CFA 1,2026-10-02,1,0,1\n")
+    assert first.status == "loaded" and store.stale_derived(con) == {}
+    aid = store.fetch_value(con, "SELECT assessment_id FROM assessments")
+    assert _roster(con, aid) == [["S1", "SEC1", True], ["S2", "SEC1", True]]
+    # A roster file enrolls S3 in SEC1 and opens SEC2 for S4: CFA 1 now expects both (not assessed).
+    _load(con, "sections.csv", "Section ID,Teacher ID,Course,Subject,Grade\nSEC2,T9,Math 3,Math,3\n")
+    roster = _load(con, "enrollments.csv", "Student ID,Section ID\nS3,SEC1\nS4,SEC2\n")
+    assert store.stale_derived(con) == {}
+    assert _roster(con, aid) == [["S1", "SEC1", True], ["S2", "SEC1", True], ["S3", "SEC1", False],
+                                 ["S4", "SEC2", False]]
+    # A later test's results, and a section moved to another grade (CFA 1 no longer expects S4).
+    _load(con, "cfa2.csv", header + "S3,3,Ms. Kim,SEC1,Math,CFA 2,2026-11-02,1,1,1\n")
+    _load(con, "sections2.csv", "Section ID,Teacher ID,Course,Subject,Grade\nSEC2,T9,Math 4,Math,4\n")
+    assert store.stale_derived(con) == {}
+    assert [r[0] for r in _roster(con, aid)] == ["S1", "S2", "S3"]
+    store.undo_import(con, roster.import_id)
+    assert store.stale_derived(con) == {}
+    assert [r[0] for r in _roster(con, aid)] == ["S1", "S2"]
+
+
+def test_demo_kept_tables_match_their_definitions(demo_con):
+    assert store.stale_derived(demo_con) == {}
