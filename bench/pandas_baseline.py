@@ -52,6 +52,7 @@ def params_from_calls(calls: list) -> dict:
         kw = dict(kwargs)
         if module == "lib.meeting" and func == "headline":
             p.setdefault("aid", args[0])
+            p.setdefault("school", args[1] if len(args) > 1 else kw.get("school"))
         elif module == "lib.profile" and func in ("assessments", "standard_history", "attendance"):
             p.setdefault("sid", args[0])
         elif module == "lib.standards_explorer" and func == "summary":
@@ -130,7 +131,12 @@ def team_meeting(frames, params) -> dict:
     overall = overall_scores(sub)
     roster = expected_roster(frames, aid)
     team = roster.merge(overall[["student_id", "score", "proficient"]], on="student_id", how="outer")
-    std = standard_scores(sub)
+    if params.get("school"):  # the team of one school: students of that school
+        here = set(frames["students"].loc[frames["students"]["school"] == params["school"], "student_id"])
+        team = team[team["student_id"].isin(here)]
+        roster = roster[roster["student_id"].isin(here)]
+        r = r[r["student_id"].isin(here)]
+    std = standard_scores({**sub, "responses": r})
     std = std.merge(roster[["student_id", "teacher_id"]], on="student_id", how="left")
     by_standard = std.groupby("standard_code")["proficient"].mean()
     by_teacher = std.groupby(["teacher_id", "standard_code"])["proficient"].agg(["mean", "size"])
@@ -267,7 +273,7 @@ PAGES = {
 _CORE = ["assessments", "items", "responses"]
 TABLES_NEEDED = {
     "app": ["students", "assessments", "responses"],
-    "2_Team_meeting": _CORE + ["sections", "enrollments"],
+    "2_Team_meeting": _CORE + ["sections", "enrollments", "students"],
     "3_Student": _CORE + ["attendance"],
     "4_School_trends": _CORE + ["students"],
     "5_Standards": _CORE,
@@ -303,7 +309,7 @@ def app_summary(con, stem: str, params: dict) -> dict | None:
     if stem == "2_Team_meeting":
         from lib import meeting
 
-        h = meeting.headline(con, params["aid"])
+        h = meeting.headline(con, params["aid"], params.get("school"))
         return {k: int(h[k]) for k in CHECKED[stem]}
     if stem == "3_Student":
         from lib import profile

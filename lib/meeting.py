@@ -443,13 +443,22 @@ def distractors(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = N
     return df
 
 
+def item_stats(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> pd.DataFrame:
+    """Per item: difficulty and corrected item-total discrimination (flag_items adds the flags)."""
+    return queries.run(con, "meeting_items", aid=aid, school=school)
+
+
 def item_analysis(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> pd.DataFrame:
     """Difficulty, corrected item-total discrimination and flags (too hard, too easy, check the key)."""
-    df = queries.run(con, "meeting_items", aid=aid, school=school)
+    return flag_items(item_stats(con, aid, school), distractors(con, aid, school))
+
+
+def flag_items(stats: pd.DataFrame, dis: pd.DataFrame) -> pd.DataFrame:
+    """Item statistics with flags and the likely key, from item_stats and distractors of the same test."""
+    df = stats.copy()
     if df.empty:
         return df.assign(flag=pd.Series(dtype="object"), likely_key=pd.Series(dtype="object"))
     df["discrimination"] = df["discrimination"].astype("float64").replace([np.inf, -np.inf], np.nan)
-    dis = distractors(con, aid, school)
     likely = {}
     if not dis.empty:
         # The answer whose choosers did best on the rest of the test; when it is not the key, the
@@ -550,14 +559,25 @@ def growth_sources(con: duckdb.DuckDBPyConnection, aid: str) -> pd.DataFrame:
 
 def growth_students(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> pd.DataFrame:
     """Per team student and standard: score on the previous assessment of that standard and now."""
-    sources = growth_sources(con, aid)
+    return growth_rows(con, aid, school, growth_pairs(growth_sources(con, aid)))
+
+
+def growth_pairs(sources: pd.DataFrame) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """From growth_sources: each earlier assessment with the standards compared against it (hashable)."""
+    return tuple((str(prev), tuple(sorted(grp["standard_code"])))
+                 for prev, grp in sources.groupby("prev_assessment_id"))
+
+
+def growth_rows(con: duckdb.DuckDBPyConnection, aid: str, school: str | None,
+                pairs: tuple[tuple[str, tuple[str, ...]], ...]) -> pd.DataFrame:
+    """growth_students for the pairs growth_pairs found (the page already has the sources)."""
     cols = ["student_id", "first_name", "last_name", "teacher_id", "standard_code", "before",
             "before_proficient", "now", "now_proficient", "change", "before_scale", "before_level",
             "now_scale", "now_level"]
-    scale = _scale_ids(con, [aid, *sources["prev_assessment_id"].unique()])
+    scale = _scale_ids(con, [aid, *(prev for prev, _ in pairs)])
     frames = [_run_scored(con, "meeting_growth_pair", [aid, prev], scale, aid=aid, prev=prev, school=school,
-                          codes=sorted(grp["standard_code"]))
-              for prev, grp in sources.groupby("prev_assessment_id")]
+                          codes=list(codes))
+              for prev, codes in pairs]
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=cols)

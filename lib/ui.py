@@ -260,8 +260,11 @@ def _write_url(key: str) -> None:
         st.query_params[key] = value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
-def filters(fields: tuple[str, ...] = ("school", "grade", "subject", "teacher", "standard")) -> dict:
-    """Shared sidebar filters kept in session state and the URL; returns {field: value or None}."""
+def filters(fields: tuple[str, ...] = ("school", "grade", "subject", "teacher", "standard"),
+            one_school: bool = False) -> dict:
+    """Shared sidebar filters kept in session state and the URL; returns {field: value or None}. With
+    `one_school`, a store holding several schools opens on the first one, once a session (a team meeting is
+    one school's team; the whole district's grade on one projector is unreadable); "All" stays a choice."""
     out: dict = {}
     labels = {"school": "School", "grade": "Grade", "subject": "Subject", "teacher": "Teacher",
               "standard": "Standard"}
@@ -278,6 +281,12 @@ def filters(fields: tuple[str, ...] = ("school", "grade", "subject", "teacher", 
                     st.query_params[field] = out[field].isoformat()
                 continue
             options = ["All"] + _options(field)
+            if field == "school" and one_school and not st.session_state.get("filter_school_offered"):
+                st.session_state["filter_school_offered"] = True
+                if len(options) > 2 and st.session_state.get("filter_school") in (None, "All"):
+                    st.session_state["filter_school"] = options[1]
+                    st.session_state["filter_school_defaulted"] = options[1]
+                    _write_url("school")
             current = st.session_state.get(f"filter_{field}")
             if current not in options:
                 st.session_state[f"filter_{field}"] = "All"

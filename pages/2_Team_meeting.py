@@ -7,7 +7,7 @@ from lib import charts, meeting, privacy, reports, ui
 from lib.formats import scale
 
 page = ui.setup("Team meeting", "👥")
-f = ui.filters(("school", "grade", "subject", "teacher", "standard", "date_from", "date_to"))
+f = ui.filters(("school", "grade", "subject", "teacher", "standard", "date_from", "date_to"), one_school=True)
 ui.keep("team_assessment", "team_gap", "team_exceeds", "team_compare_standard", "team_only_class", "team_grid_sort",
         "team_group_standard", "team_growth_standard")
 
@@ -46,6 +46,9 @@ ui.remember("assessment", aid)
 st.session_state["team_linked"] = aid
 info = ui.data(meeting.assessment_info, aid)
 school = f["school"]
+if school and st.session_state.get("filter_school_defaulted") == school:
+    st.caption(f"Showing the team at {school}: a team meeting is one school's team. Pick another school, or All, "
+               "under School in the sidebar.")
 cut = float(info["cut"]) if info and pd.notna(info["cut"]) else 0.8
 # A vendor scale-score test (MAP, i-Ready, Star, Canvas) is read in the vendor's levels, not in points.
 vendor = ui.data(scale.assessment_scale, aid)
@@ -377,7 +380,8 @@ with tab_groups:
         ui.printable_download(html_groups, f"groups_{aid}", key="team_groups_print")
 
 with tab_items:
-    items = ui.data(meeting.item_analysis, aid, school)
+    dis = ui.data(meeting.distractors, aid, school)
+    items = meeting.flag_items(ui.data(meeting.item_stats, aid, school), dis)
     if items.empty and vendor:
         st.info(f"{vendor['vendor_label']} reports a scale score per student and goal area, not the answers to "
                 "each question, so there is no item analysis for this test.")
@@ -404,7 +408,6 @@ with tab_items:
                      "discrimination": "Discrimination", "flag": "Flag"})
         it["Discrimination"] = it["Discrimination"].round(2)
         ui.table(page, it, percent_cols=("Difficulty",), key="team_items_table")
-        dis = ui.data(meeting.distractors, aid, school)
         if not dis.empty:
             st.markdown("#### Which answers did students choose?")
             st.caption("Share of students choosing each answer; ✓ marks the key on file.")
@@ -416,7 +419,7 @@ with tab_growth:
     if sources.empty:
         st.info("No earlier assessment measured these standards, so there is nothing to compare with yet.")
     else:
-        rows = ui.data(meeting.growth_students, aid, school)
+        rows = ui.data(meeting.growth_rows, aid, school, meeting.growth_pairs(sources))
         if only_class is not None and not rows.empty:
             rows = rows[rows["teacher_id"] == only_class]
         summary = meeting.growth_summary(rows, sources)

@@ -222,3 +222,40 @@ def test_scale_levels_hand_worked(map_app):
     geo = lv[lv["standard_code"].str.contains("Geometry")]
     assert dict(zip(geo["level"], geo["proficient"])) == {"LoAvg": False, "Avg": True}
     assert dict(zip(geo["level"], geo["students"])) == {"LoAvg": 1, "Avg": 2}
+
+
+@pytest.fixture(scope="module")
+def two_schools(tmp_path_factory):
+    """A generated store with two schools (a small district)."""
+    from lib import demo
+
+    path = tmp_path_factory.mktemp("two_schools") / "two.duckdb"
+    con = store.connect(path)
+    demo.load(con, demo.DemoConfig(students=800, seed=11, years=(2026,)))
+    schools = sorted(store.fetch_df(con, "SELECT DISTINCT school FROM students")["school"])
+    aid = meeting.default_assessment(meeting.assessment_options(con))
+    first = meeting.headline(con, aid, schools[0])
+    everyone = meeting.headline(con, aid)
+    con.close()
+    assert len(schools) == 2 and 0 < first["assessed"] < everyone["assessed"]
+    with app_pointed_at(path):
+        yield schools, aid, first, everyone
+
+
+def test_several_schools_open_on_one_schools_team(two_schools):
+    """A team meeting is one school's team: with several schools it opens on the first, says so, and
+    keeps "All" (the whole district's grade) as a choice that then sticks."""
+    schools, aid, first, everyone = two_schools
+    at = open_page()
+    assert at.selectbox(key="filter_school").value == schools[0]
+    assert at.query_params["school"] == schools[0]
+    assert any(f"Showing the team at {schools[0]}" in c.value for c in at.caption)
+    assert at.selectbox(key="team_assessment").value == aid
+    assert metrics(at)["Students assessed"] == str(first["assessed"])
+    at.selectbox(key="filter_school").set_value("All").run()
+    assert not at.exception
+    assert at.selectbox(key="filter_school").value == "All"
+    assert not any("Showing the team at" in c.value for c in at.caption)
+    assert metrics(at)["Students assessed"] == str(everyone["assessed"])
+    at.switch_page(PAGE).run()
+    assert at.selectbox(key="filter_school").value == "All"
