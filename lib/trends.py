@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from lib import privacy, queries, store
+from lib import privacy, queries
 
 # Kinds of assessment that are comparable across time (the same test each window).
 COMPARABLE_KINDS = ("benchmark", "summative", "state")
@@ -38,12 +38,11 @@ SY = SCHOOL_YEAR.format(d="a.administered_on")
 
 # The scope's roster and overall scores ("results") are computed once per scope and shared by every query
 # here (see _base): a principal's page asks ~12 questions of the same scope, and at district scale the
-# roster (sections x enrollments) and the scores are the expensive part. The base is built for the
-# assessment-level filters except dates (one base serves "this year" and "all years"; per-row filters
-# are applied again below), from the stored point scores (points_overall, kept by every write) UNION ALL
-# the scale-score results, and the expected takers via enrollments: v_overall_scores and
-# v_assessment_roster (lib/store.py) restricted to the scope's assessments *before* they aggregate.
-_SECTION_EXPECTS = store.section_expects("s", "sec")
+# roster and the scores are the expensive part. The base is built for the assessment-level filters
+# except dates (one base serves "this year" and "all years"; per-row filters are applied again below),
+# from the stored point scores (points_overall) UNION ALL the scale-score results, and the kept rosters
+# (assessment_roster), restricted to the scope's assessments: v_overall_scores and v_assessment_roster
+# (lib/store.py) without their views, so the filters reach the tables.
 BASE_FILTERS = """($subject IS NULL OR lower(a.subject) = lower($subject))
       AND ($grade IS NULL OR a.grade_level = $grade)
       AND ($kinds IS NULL OR list_contains($kinds, coalesce(a.kind, 'formative')))"""
@@ -67,20 +66,18 @@ queries.define(
         WHERE v.assessment_id IN (SELECT assessment_id FROM a)
           AND ($school IS NULL OR v.student_id IN (SELECT student_id FROM students WHERE school = $school))
     ),
-    expected AS (
-        SELECT s.assessment_id, e.student_id, min(sec.teacher_id) AS teacher_id
-        FROM a s
-        JOIN sections sec
-          ON {_SECTION_EXPECTS}
-        JOIN enrollments e ON e.section_id = sec.section_id
-        GROUP BY ALL
+    -- The kept roster (store.refresh_roster) holds every expected student and every taker; a row counts
+    -- when the student was expected (a section) or has an overall result.
+    b AS (
+        SELECT r.assessment_id, r.student_id, r.teacher_id, o.score
+        FROM assessment_roster r
+        LEFT JOIN overall o ON o.assessment_id = r.assessment_id AND o.student_id = r.student_id
+        WHERE r.assessment_id IN (SELECT assessment_id FROM a)
+          AND (r.section_id IS NOT NULL OR o.student_id IS NOT NULL)
     )
     SELECT b.assessment_id, b.student_id, b.teacher_id, st.school,
            coalesce(a.grade_level, st.grade_level) AS grade, b.score
-    FROM (SELECT coalesce(x.assessment_id, o.assessment_id) AS assessment_id,
-                 coalesce(x.student_id, o.student_id) AS student_id, x.teacher_id, o.score
-          FROM expected x FULL OUTER JOIN overall o
-            ON x.assessment_id = o.assessment_id AND x.student_id = o.student_id) b
+    FROM b
     JOIN a USING (assessment_id)
     LEFT JOIN students st USING (student_id)
     WHERE ($school IS NULL OR st.school = $school)
