@@ -57,10 +57,26 @@ def data(fn, *args, **kwargs):
                         tuple(sorted(kwargs.items())))
 
 
+# Big read-only results (the early-warning model and its predictions for a district) are kept as objects:
+# st.cache_data pickles a result when it is stored and unpickles it on every rerun, which for ~100,000
+# predictions cost seconds per click.
+@st.cache_resource(ttl=600, max_entries=16, show_spinner=False)
+def _shared_call(path: str, module: str, func: str, args: tuple, kwargs: tuple):
+    fn = getattr(importlib.import_module(module), func)
+    return fn(_connection(path), *args, **dict(kwargs))
+
+
+def shared_data(fn, *args, **kwargs):
+    """Like data(), but every session gets the same object (no copy): callers must not change it."""
+    return _shared_call(str(store.db_path()), fn.__module__, fn.__name__, tuple(args),
+                        tuple(sorted(kwargs.items())))
+
+
 def clear_caches() -> None:
     """Forget cached query results (call after every write)."""
     _cached_query.clear()
     _cached_call.clear()
+    _shared_call.clear()
 
 
 # --- meeting mode ------------------------------------------------------------------------------
@@ -380,19 +396,33 @@ def open_student(page: Page, student_id: str) -> None:
     st.switch_page(STUDENT_PAGE, query_params=student_params(page, student_id))
 
 
-def chart(page: Page, chart_obj, key: str | None = None) -> None:
-    """Show an Altair chart full width with readable fonts (bigger in meeting mode)."""
+# A chart's Vega-Lite spec is cached on its builder and inputs: building and validating an Altair chart
+# costs 30-60 ms, and a page with a dozen charts paid that on every click.
+@st.cache_data(ttl=600, max_entries=256, show_spinner=False)
+def _chart_spec(module: str, func: str, args: tuple, kwargs: tuple, big: bool) -> dict:
+    import altair as alt
+
     from lib import charts
 
-    st.altair_chart(charts.styled(chart_obj, page.meeting), width="stretch", key=key)
+    built = getattr(importlib.import_module(module), func)(*args, **dict(kwargs))
+    # Inline data as st.altair_chart sends it, without Altair's 5,000-row guard.
+    with alt.data_transformers.enable("default", max_rows=None):
+        return charts.styled(built, big).to_dict()
 
 
-def chart_with_png(page: Page, chart_obj, name: str, key: str) -> None:
-    """A chart with a PNG download under it (the PNG is rendered only when clicked)."""
+def chart(page: Page, builder, *args, key: str | None = None, **kwargs) -> None:
+    """Show `builder(*args, **kwargs)` (a lib.charts function) full width with readable fonts (bigger in
+    meeting mode); the spec is cached on the inputs."""
+    spec = _chart_spec(builder.__module__, builder.__name__, args, tuple(sorted(kwargs.items())), page.meeting)
+    st.vega_lite_chart(spec=spec, width="stretch", key=key)
+
+
+def chart_with_png(page: Page, builder, *args, name: str, key: str, **kwargs) -> None:
+    """A chart (see chart) with a PNG download under it (the PNG is rendered only when clicked)."""
     from lib import reports
 
-    chart(page, chart_obj, key=key)
-    st.download_button("PNG", data=lambda c=chart_obj: reports.chart_png(c, big=page.meeting),
+    chart(page, builder, *args, key=key, **kwargs)
+    st.download_button("PNG", data=lambda: reports.chart_png(builder(*args, **kwargs), big=page.meeting),
                        file_name=f"{name}.png", mime="image/png", key=f"{key}_png", on_click="ignore", icon="🖼️")
 
 

@@ -124,7 +124,7 @@ if vendor:
     if levels.empty:
         st.info("No result on this test has a level yet.")
     else:
-        ui.chart(page, charts.vendor_levels_chart(levels, big=page.meeting), key="team_levels_chart")
+        ui.chart(page, charts.vendor_levels_chart, levels, big=page.meeting, key="team_levels_chart")
         undecided = levels[levels["proficient"].isna()]
         if not undecided.empty:
             st.warning(f"{int(undecided['students'].sum())} results have a level nothing decides ("
@@ -145,7 +145,7 @@ else:
     bys = bys.assign(label=[meeting.standard_axis_label(c, n) for c, n in zip(bys["standard_code"], bys["n_items"])])
     st.caption(f"Each bar = the students with a result on that standard. Right of the black line: at or above "
                f"the cut ({cut:.0%} of the standard's points). Bold = % proficient.")
-    ui.chart(page, charts.standard_levels_chart(bys, cut, big=page.meeting), key="team_std_chart")
+    ui.chart(page, charts.standard_levels_chart, bys, cut, big=page.meeting, key="team_std_chart")
     if bys["thin"].any():
         st.caption(f"⚠ thin = fewer than {meeting.THIN_EVIDENCE_ITEMS} items behind the standard: read it as a "
                    "signal to check, not a verdict.")
@@ -203,7 +203,7 @@ else:
                      "hi": r["rest_hi"], "n": int(r["rest_n"]), "note": ""})
     hidden = int(sel["suppressed"].sum())
     if rows:
-        ui.chart(page, charts.teacher_team_chart(pd.DataFrame(rows), big=page.meeting), key="team_teacher_chart")
+        ui.chart(page, charts.teacher_team_chart, pd.DataFrame(rows), big=page.meeting, key="team_teacher_chart")
     if hidden:
         st.caption(f"{hidden} class(es) hidden: fewer than {privacy.MIN_GROUP_TEAM} students with a result.")
     with st.expander("Every class on every standard"):
@@ -399,7 +399,7 @@ with tab_items:
                       if isinstance(r['likely_key'], str) and r['likely_key'] != r['correct_response'] else "."),
                      icon="🔑")
         if len(items) >= 2:
-            ui.chart(page, charts.item_map_chart(items, meeting.TOO_HARD, meeting.TOO_EASY, big=page.meeting),
+            ui.chart(page, charts.item_map_chart, items, meeting.TOO_HARD, meeting.TOO_EASY, big=page.meeting,
                      key="team_item_chart")
         it = items[["item", "standard_code", "points_possible", "correct_response", "students", "difficulty",
                     "discrimination", "flag"]].rename(
@@ -426,7 +426,7 @@ with tab_growth:
         st.caption("Each standard against the most recent earlier assessment that measured it, for the students "
                    "who took both. Earlier results use that assessment's own cut.")
         if not summary.empty:
-            ui.chart(page, charts.growth_chart(summary, big=page.meeting), key="team_growth_chart")
+            ui.chart(page, charts.growth_chart, summary, big=page.meeting, key="team_growth_chart")
             gs = summary.rename(columns={
                 "standard_code": "Standard", "prev_title": "Compared with", "matched": "Students with both",
                 "matched_before_pct": "Proficient before", "matched_now_pct": "Proficient now",

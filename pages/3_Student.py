@@ -149,7 +149,7 @@ else:
     if h.empty:
         st.info(f"No {subj} results in {yr}-{str(yr + 1)[2:]}.")
     else:
-        ui.chart(page, charts.history_heatmap(h, big=page.meeting), key="student_heatmap")
+        ui.chart(page, charts.history_heatmap, h, big=page.meeting, key="student_heatmap")
         st.caption("Each cell: the score on that standard's items in one assessment, coloured by level "
                    "(cut = the assessment's own). Hover for the assessment.")
         where = profile.latest_by_standard(h)
@@ -162,14 +162,14 @@ else:
     t = taken[(taken["subject"] == subj) & (taken["school_year"] == yr)]
     if t["assessed"].any():
         st.markdown("#### Overall score on each assessment")
-        ui.chart(page, charts.score_trend_chart(t, big=page.meeting), key="student_trend")
+        ui.chart(page, charts.score_trend_chart, t, big=page.meeting, key="student_trend")
 
 # --- attendance ----------------------------------------------------------------------------------
 st.markdown("#### Attendance")
 if periods.empty:
     st.info("No attendance on file for this student.")
 else:
-    ui.chart(page, charts.attendance_chart(periods, big=page.meeting), key="student_attendance")
+    ui.chart(page, charts.attendance_chart, periods, big=page.meeting, key="student_attendance")
     ay = att_years.assign(year=[f"{y}-{str(y + 1)[2:]}" for y in att_years["school_year"]])
     ui.table(page, pd.DataFrame({"School year": ay["year"], "Days enrolled": ay["days_enrolled"],
                                  "Days absent": ay["days_absent"], "Attendance": ay["attendance_rate"],

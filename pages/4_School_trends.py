@@ -88,8 +88,8 @@ chart_cols = st.columns(min(len(subjects), 2) or 1)
 for i, subject in enumerate(subjects):
     with chart_cols[i % len(chart_cols)]:
         st.markdown(f"**{subject}: % proficient over time, by grade**")
-        ui.chart_with_png(page, charts.trend_lines_chart(over[over["subject"] == subject], big=page.meeting),
-                          f"trend_{subject}", f"trends_chart_{i}")
+        ui.chart_with_png(page, charts.trend_lines_chart, over[over["subject"] == subject], big=page.meeting,
+                          name=f"trend_{subject}", key=f"trends_chart_{i}")
 
 tab_change, tab_growth, tab_heat, tab_sub, tab_drill, tab_summary = st.tabs(
     ["What changed", "Growth", "Grade × standard", "Subgroups", "Drill down", "Early warning & goals"])
@@ -159,7 +159,8 @@ with tab_growth:
         g["label"] = [f"{s} Gr {gr} · {fd:%b} → {td:%b %Y}" for s, gr, fd, td in
                       zip(g["subject"], g["grade_level"], pd.to_datetime(g["from_date"]),
                           pd.to_datetime(g["to_date"]))]
-        ui.chart_with_png(page, charts.growth_dumbbell_chart(g, big=page.meeting), "growth", "trends_growth_chart")
+        ui.chart_with_png(page, charts.growth_dumbbell_chart, g, big=page.meeting, name="growth",
+                          key="trends_growth_chart")
         t = g.rename(columns={"subject": "Subject", "grade_level": "Grade", "from_title": "From", "to_title": "To",
                               "matched": "Students with both", "pct_from": "% proficient before",
                               "pct_to": "% proficient after", "mean_growth": "Mean change in score",
@@ -182,8 +183,8 @@ with tab_heat:
     else:
         for i, subject in enumerate(dict.fromkeys(heat["subject"].dropna())):
             st.markdown(f"**{subject}**")
-            ui.chart_with_png(page, charts.grade_standard_heatmap(heat[heat["subject"] == subject], big=page.meeting),
-                              f"grade_by_standard_{subject}", f"trends_heat_{i}")
+            ui.chart_with_png(page, charts.grade_standard_heatmap, heat[heat["subject"] == subject], big=page.meeting,
+                              name=f"grade_by_standard_{subject}", key=f"trends_heat_{i}")
         if heat["standard_code"].nunique() == 1:
             st.caption("Only one standard has results: the map has a single column.")
         lowest = heat.sort_values("pct_proficient").head(5)
@@ -218,8 +219,8 @@ with tab_sub:
         for i, subject in enumerate(sub_subjects):
             with sc[i % len(sc)]:
                 st.markdown(f"**{subject}**")
-                ui.chart_with_png(page, charts.subgroup_gap_chart(sub[sub["subject"] == subject], big=page.meeting),
-                                  f"subgroups_{subject}", f"trends_sub_{i}")
+                ui.chart_with_png(page, charts.subgroup_gap_chart, sub[sub["subject"] == subject], big=page.meeting,
+                                  name=f"subgroups_{subject}", key=f"trends_sub_{i}")
         flags = trends.order_flags(sub["flag"])
         if flags:
             st.session_state.setdefault("trends_flag", flags[0])
@@ -232,8 +233,8 @@ with tab_sub:
                 part = sot[sot["subject"] == subject]
                 if part["pct_proficient"].notna().any():
                     st.markdown(f"**{subject}: % proficient over time**")
-                    ui.chart_with_png(page, charts.subgroup_trend_chart(part, big=page.meeting),
-                                      f"subgroup_trend_{subject}", f"trends_subtrend_{i}")
+                    ui.chart_with_png(page, charts.subgroup_trend_chart, part, big=page.meeting,
+                                      name=f"subgroup_trend_{subject}", key=f"trends_subtrend_{i}")
         t = sub.rename(columns={"subject": "Subject", "label": "Group", "students": "Students",
                                 "proficient": "Proficient", "pct_proficient": "% proficient",
                                 "rest_pct_proficient": "Other students %", "gap": "Gap",
@@ -286,8 +287,8 @@ with tab_drill:
         if df.empty:
             st.info("No students at this level.")
             return
-        ui.chart_with_png(page, charts.pct_bars_chart(df, label_col, big=page.meeting,
-                                                color_col="subject" if multi_subject else None), name, key)
+        ui.chart_with_png(page, charts.pct_bars_chart, df, label_col, big=page.meeting,
+                          color_col="subject" if multi_subject else None, name=name, key=key)
         t = df.rename(columns={label_col: label_col.replace("_", " ").capitalize(), "subject": "Subject",
                                "assessed": "Assessed", "not_assessed": "Not assessed", "proficient": "Proficient",
                                "pct_proficient": "% proficient", "mean_score": "Average score"})

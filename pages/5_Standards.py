@@ -101,15 +101,15 @@ if not vendor_levels.empty:
     st.markdown("**Where students stand in the vendor's levels** (latest scale-score result each)")
     st.caption("Right of the black line: levels counted as proficient (the mapping is on the Import page, under "
                "'Scale-score levels'); left: levels below, the lowest outermost. Bold = % proficient.")
-    ui.chart(page, charts.vendor_levels_chart(vendor_levels, big=page.meeting), key="standards_levels_chart")
+    ui.chart(page, charts.vendor_levels_chart, vendor_levels, big=page.meeting, key="standards_levels_chart")
 
 by_a = ui.data(se.by_assessment, codes, **scope)
 # The trend shows every year, so a new year's first check sits next to last year's.
 by_a_all = ui.data(se.by_assessment, codes, **dict(scope, date_from=None, date_to=None))
 if by_a_all["assessment_id"].nunique() > 1:
     st.markdown("**% proficient at each assessment over time (all years)**")
-    ui.chart_with_png(page, charts.standard_time_chart(by_a_all, big=page.meeting), "standard_over_time",
-                      "standards_time_chart")
+    ui.chart_with_png(page, charts.standard_time_chart, by_a_all, big=page.meeting, name="standard_over_time",
+                      key="standards_time_chart")
 else:
     st.info("Only one assessment has measured this so far: the trend appears after the next one.", icon="📈")
 
@@ -121,8 +121,9 @@ with tab_grade:
     bg = ui.data(se.by_grade, codes, **scope)
     bg = bg.assign(grade=["Grade " + str(g) for g in bg["grade_level"]])
     bg = bg.rename(columns={"students": "assessed"})
-    grade_chart = charts.pct_bars_chart(bg, "grade", big=page.meeting, color_col="standard_code" if multi else None)
-    ui.chart_with_png(page, grade_chart, "standard_by_grade", "standards_grade_chart")
+    ui.chart_with_png(page, charts.pct_bars_chart, bg, "grade", big=page.meeting,
+                      color_col="standard_code" if multi else None, name="standard_by_grade",
+                      key="standards_grade_chart")
     t = bg.rename(columns={"grade": "Grade", "standard_code": "Standard", "assessed": "Students",
                            "proficient": "Proficient", "pct_proficient": "% proficient",
                            "mean_score": "Average score"})[["Grade", "Standard", "Students", "Proficient",
@@ -140,9 +141,9 @@ with tab_teacher:
         labels = ui.teacher_labels(page, list(bt["teacher_id"].dropna().unique()))
         bt = bt.assign(teacher=[labels.get(t, t) if isinstance(t, str) else NO_CLASS for t in bt["teacher_id"]])
         bt = bt.rename(columns={"students": "assessed"})
-        ui.chart_with_png(page, charts.pct_bars_chart(bt, "teacher", big=page.meeting,
-                                                color_col="standard_code" if multi else None),
-                          "standard_by_teacher", "standards_teacher_chart")
+        ui.chart_with_png(page, charts.pct_bars_chart, bt, "teacher", big=page.meeting,
+                          color_col="standard_code" if multi else None, name="standard_by_teacher",
+                          key="standards_teacher_chart")
         t = bt.rename(columns={"teacher": "Class", "standard_code": "Standard", "assessed": "Students",
                                "proficient": "Proficient", "pct_proficient": "% proficient",
                                "mean_score": "Average score", "suppressed": "Hidden (small class)"})
@@ -193,8 +194,8 @@ with tab_items:
         real = it[~it["synthetic"]]
         if len(real) and real["discrimination"].notna().any():
             shown = real.assign(item=[f"{a.split('-')[-1]}#{i}" for a, i in zip(real["assessment_id"], real["item"])])
-            ui.chart_with_png(page, charts.item_map_chart(shown, se.TOO_HARD, se.TOO_EASY, big=page.meeting), "items",
-                              "standards_items_chart")
+            ui.chart_with_png(page, charts.item_map_chart, shown, se.TOO_HARD, se.TOO_EASY, big=page.meeting,
+                              name="items", key="standards_items_chart")
         t = it.rename(columns={"administered_on": "Date", "title": "Assessment", "item": "Item",
                                "standard_code": "Standard", "points_possible": "Points",
                                "correct_response": "Key", "students": "Students", "difficulty": "Difficulty",

@@ -119,14 +119,13 @@ def more_text(p: goals.Progress) -> str:
             + (" on each check" if per_check else "") + f" ({where}).")
 
 
-def trajectory_chart(p: goals.Progress, height: int, y_title: bool = True):
-    """The goal's Altair chart (baseline marker, or for growth a last-period reference line)."""
+def trajectory_chart(p: goals.Progress, height: int, y_title: bool = True) -> None:
+    """Show the goal's chart (baseline marker, or for growth a last-period reference line)."""
     growth = p.spec.kind == "growth"
-    return charts.styled(charts.goal_trajectory_chart(
-        p.points, p.trajectory, (p.spec.target_date, p.target_pct), p.status,
-        baseline=None if growth else (p.baseline.date, p.baseline.used_pct),
-        reference_pct=p.baseline.used_pct if growth else None, metric=p.metric, big=page.meeting,
-        height=height, y_title=y_title), page.meeting)
+    ui.chart(page, charts.goal_trajectory_chart, p.points, p.trajectory, (p.spec.target_date, p.target_pct),
+             p.status, baseline=None if growth else (p.baseline.date, p.baseline.used_pct),
+             reference_pct=p.baseline.used_pct if growth else None, metric=p.metric, big=page.meeting,
+             height=height, y_title=y_title)
 
 
 def card(p: goals.Progress) -> None:
@@ -150,7 +149,7 @@ def card(p: goals.Progress) -> None:
                                                       if s.kind == "reduce_failure" else ""))
         st.markdown(more_text(p))
         # The metric is in the card's header, so the small chart needs no axis title.
-        st.altair_chart(trajectory_chart(p, 190 if not page.meeting else 240, y_title=False), width="stretch")
+        trajectory_chart(p, 190 if not page.meeting else 240, y_title=False)
 
 
 cards = sorted(shown, key=lambda p: CARD_ORDER.get(p.status, 9))
@@ -205,7 +204,7 @@ with tab_detail:
             st.markdown(f"**Target:** {s.reduce_by_pct:g}% fewer than the baseline's {pct(b.used_pct)} "
                         f"(relative) = {pct(p.target_pct)}.")
         st.markdown(more_text(p))
-        st.altair_chart(trajectory_chart(p, 300), width="stretch")
+        trajectory_chart(p, 300)
         st.caption("Each point pools the matching assessments given on one date (or in one month). Its value is "
                    "the share of those results at or above each assessment's cut (score ≥ cut), so a point with "
                    "one assessment is its % proficient and a month is the average of its checks. Students "

@@ -21,7 +21,7 @@ top[2].selectbox("Risk of missing", list(OUTCOMES), format_func=OUTCOMES.get, ke
                  help="The outcome the score predicts: proficiency on the next summative, or on the next benchmark.")
 
 with st.spinner("Scoring students (the first time after new data, the model is retrained on past years)..."):
-    result = ui.data(risk.cached_build, None, st.session_state["ew_outcome"])
+    result = ui.shared_data(risk.cached_build, None, st.session_state["ew_outcome"])
 if result.as_of is None or result.predictions.empty:
     st.info("No results for this school year yet: import common assessment results to see who needs support.",
             icon=":material/upload_file:")
@@ -159,7 +159,7 @@ if not pick_from.empty:
 # --- the whole list and the bands ------------------------------------------------------------------
 with st.expander(f"Everyone, by risk ({len(ranked)})"):
     counts = ranked["band"].value_counts().reindex(charts.RISK_BANDS, fill_value=0).rename_axis("band")
-    ui.chart(page, charts.risk_bands_chart(counts.reset_index(name="students"), big=page.meeting),
+    ui.chart(page, charts.risk_bands_chart, counts.reset_index(name="students"), big=page.meeting,
              key="ew_bands_chart")
     if len(ranked) > EVERYONE_SHOWN:
         st.caption(f"The {EVERYONE_SHOWN:,} highest-risk of {len(ranked):,} are listed; the download has everyone.")

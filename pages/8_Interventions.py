@@ -190,7 +190,7 @@ with left:
     if results.empty:
         st.info(f"No results on {scope} around the start date yet.", icon=":material/inbox:")
     else:
-        ui.chart(page, charts.before_after_chart(results, summary["start_date"], big=page.meeting), key="iv_chart")
+        ui.chart(page, charts.before_after_chart, results, summary["start_date"], big=page.meeting, key="iv_chart")
         st.caption(f"Results on {scope}. Means: the last {summary['n_before']} results before the start "
                    f"({summary['start_date']:%d %b %Y}) and all {summary['n_after']} since. A before/after view is "
                    "not proof the help caused the change: compare with the student's classmates and the team's "

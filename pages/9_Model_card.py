@@ -15,7 +15,7 @@ head = st.columns([3, 1])
 head[0].markdown("#### Can we trust the risk score?")
 head[1].selectbox("Risk of missing", list(OUTCOMES), format_func=OUTCOMES.get, key="mc_outcome")
 with st.spinner("Checking the score against past years..."):
-    result = ui.data(risk.cached_build, None, st.session_state["mc_outcome"])
+    result = ui.shared_data(risk.cached_build, None, st.session_state["mc_outcome"])
 ev = result.evaluation
 if ev.empty:
     st.info("There are no past outcomes to check a score against yet: the early warning uses the transparent "
@@ -66,7 +66,7 @@ with left:
         st.info("The rules give a yes/no flag, not a probability, so there is nothing to calibrate.",
                 icon=":material/rule:")
     else:
-        ui.chart(page, charts.calibration_chart(bins, big=page.meeting), key="mc_calibration")
+        ui.chart(page, charts.calibration_chart, bins, big=page.meeting, key="mc_calibration")
         st.caption("Each point is a group of students with similar predicted chances (size = how many); on the "
                    "dashed diagonal, predicted and actual agree. Out-of-sample predictions only.")
 with right:
