@@ -74,6 +74,14 @@ def _roster_view(takers: str, name: str = "v_assessment_roster") -> str:
     return f"CREATE OR REPLACE VIEW {name} AS\n" + _roster_select(takers)
 
 
+def _roster_points_select(takers: str, scope: str = "") -> str:
+    """_roster_select with each student's stored point score (earned, possible, score; NULL without one)."""
+    return f"""SELECT x.assessment_id, x.student_id, x.section_id, x.teacher_id, x.assessed,
+                      p.earned, p.possible, p.score
+               FROM ({_roster_select(takers, scope)}) x
+               LEFT JOIN points_overall p ON p.assessment_id = x.assessment_id AND p.student_id = x.student_id"""
+
+
 # Who took a test: points_overall has one row per student with a response (migration 32), plus scale results.
 _TAKERS = """SELECT assessment_id, student_id FROM points_overall
              UNION SELECT DISTINCT assessment_id, student_id FROM scores"""
@@ -637,6 +645,20 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             SELECT assessment_id, student_id, section_id, teacher_id, assessed FROM assessment_roster""",
         ],
     ),
+    (
+        35,
+        "assessment_roster carries each student's point score",
+        # A page that counts expected and proficient students (trends, goals) then reads one table instead
+        # of joining the roster with points_overall (~0.25 s at district size for a principal's scope).
+        [
+            "ALTER TABLE assessment_roster ADD COLUMN IF NOT EXISTS earned DOUBLE",
+            "ALTER TABLE assessment_roster ADD COLUMN IF NOT EXISTS possible DOUBLE",
+            "ALTER TABLE assessment_roster ADD COLUMN IF NOT EXISTS score DOUBLE",
+            "CREATE OR REPLACE VIEW v_assessment_roster_live AS\n" + _roster_points_select(_TAKERS),
+            "DELETE FROM assessment_roster",
+            "INSERT INTO assessment_roster SELECT * FROM v_assessment_roster_live ORDER BY assessment_id, student_id",
+        ],
+    ),
 ]
 
 # Tables whose rows an import brings (undo removes them by import_id).
@@ -784,10 +806,10 @@ _REFRESH_IDS = ["DELETE FROM points_standard WHERE assessment_id IN (SELECT unne
 
 _ROSTER_IN_IDS = "AND a.assessment_id IN (SELECT unnest($ids::VARCHAR[]))"
 _ROSTER_ALL = ["DELETE FROM assessment_roster",
-               "INSERT INTO assessment_roster " + _roster_select(_TAKERS) + " ORDER BY 1, 2"]
+               "INSERT INTO assessment_roster " + _roster_points_select(_TAKERS) + " ORDER BY 1, 2"]
 # The filter sits inside the definition: on the view, DuckDB cannot push it through the full outer join.
 _ROSTER_IDS = ["DELETE FROM assessment_roster WHERE assessment_id IN (SELECT unnest($ids::VARCHAR[]))",
-               "INSERT INTO assessment_roster " + _roster_select(_TAKERS, _ROSTER_IN_IDS) + " ORDER BY 1, 2"]
+               "INSERT INTO assessment_roster " + _roster_points_select(_TAKERS, _ROSTER_IN_IDS) + " ORDER BY 1, 2"]
 
 
 def _run_scoped(con: duckdb.DuckDBPyConnection, every: list[str], scoped: list[str], assessment_ids) -> None:
@@ -853,6 +875,7 @@ _STALE = {  # kept table -> (its rows, the same rows from the definition), both 
         + _POINTS_SQL["standard"].format(scope="")
         + ") AS x(assessment_id, student_id, standard_code, earned, possible, score, n_items)"),
     "assessment_roster": ("SELECT * FROM assessment_roster", "SELECT * FROM v_assessment_roster_live"),
+    # (the roster's point scores are copies of points_overall: compared exactly)
 }
 
 

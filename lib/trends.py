@@ -53,27 +53,21 @@ queries.define(
         SELECT a.assessment_id, a.subject, a.grade_level, a.administered_on
         FROM assessments a WHERE {BASE_FILTERS}
     ),
-    -- Every student with a score took it (scale-score results: MAP, i-Ready, Star... earned 1 of 1 when
-    -- proficient, see lib/formats/scale.py).
-    overall AS (
-        SELECT p.assessment_id, p.student_id, p.score
-        FROM points_overall p
-        WHERE p.assessment_id IN (SELECT assessment_id FROM a)
-          AND ($school IS NULL OR p.student_id IN (SELECT student_id FROM students WHERE school = $school))
-        UNION ALL
+    -- The kept roster (store.refresh_roster) holds every expected student and every taker, with the
+    -- point score; scale-score results (MAP, i-Ready, Star...: earned 1 of 1 when proficient, see
+    -- lib/formats/scale.py) come from their view. A row counts when the student was expected (a section)
+    -- or has an overall result.
+    scale AS (
         SELECT v.assessment_id, v.student_id, v.score
         FROM v_scale_overall_scores v
         WHERE v.assessment_id IN (SELECT assessment_id FROM a)
-          AND ($school IS NULL OR v.student_id IN (SELECT student_id FROM students WHERE school = $school))
     ),
-    -- The kept roster (store.refresh_roster) holds every expected student and every taker; a row counts
-    -- when the student was expected (a section) or has an overall result.
     b AS (
-        SELECT r.assessment_id, r.student_id, r.teacher_id, o.score
+        SELECT r.assessment_id, r.student_id, r.teacher_id, coalesce(r.score, v.score) AS score
         FROM assessment_roster r
-        LEFT JOIN overall o ON o.assessment_id = r.assessment_id AND o.student_id = r.student_id
+        LEFT JOIN scale v ON v.assessment_id = r.assessment_id AND v.student_id = r.student_id
         WHERE r.assessment_id IN (SELECT assessment_id FROM a)
-          AND (r.section_id IS NOT NULL OR o.student_id IS NOT NULL)
+          AND (r.section_id IS NOT NULL OR r.earned IS NOT NULL OR r.possible IS NOT NULL OR v.student_id IS NOT NULL)
     )
     SELECT b.assessment_id, b.student_id, b.teacher_id, st.school,
            coalesce(a.grade_level, st.grade_level) AS grade, b.score
