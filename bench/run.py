@@ -185,11 +185,15 @@ def phase_record(db: Path, calls_file: Path) -> dict:
     os.environ["PLC_LENS_DB"] = str(db)
     recorded: dict[str, list] = {}
     current: list = []
-    orig_call, orig_query = ui._cached_call, ui._cached_query
+    orig_call, orig_query, orig_shared = ui._cached_call, ui._cached_query, ui._shared_call
 
     def rec_call(path, module, func, args, kwargs):
         current.append(("call", module, func, args, kwargs))
         return orig_call(path, module, func, args, kwargs)
+
+    def rec_shared(path, module, func, args, kwargs):
+        current.append(("call", module, func, args, kwargs))
+        return orig_shared(path, module, func, args, kwargs)
 
     def rec_query(path, name, params):
         current.append(("query", name, params))
@@ -197,7 +201,8 @@ def phase_record(db: Path, calls_file: Path) -> dict:
 
     rec_call.clear = orig_call.clear  # ui.clear_caches() keeps working
     rec_query.clear = orig_query.clear
-    ui._cached_call, ui._cached_query = rec_call, rec_query
+    rec_shared.clear = orig_shared.clear
+    ui._cached_call, ui._cached_query, ui._shared_call = rec_call, rec_query, rec_shared
     from lib import store
 
     con = store.connect(db, read_only=True)
@@ -210,11 +215,13 @@ def phase_record(db: Path, calls_file: Path) -> dict:
     errors: dict[str, str] = {}
     for page in page_files():
         st.cache_data.clear()
+        ui._shared_call.clear()
         current.clear()
         # Start at the home page and switch, so links between pages resolve as in the app.
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=1800)
         at.run()
         st.cache_data.clear()
+        ui._shared_call.clear()
         current.clear()
         for k, v in url_params.get(page, {}).items():
             at.query_params[k] = v
