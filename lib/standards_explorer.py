@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from lib import meeting, privacy, queries, store
+from lib import meeting, privacy, queries
 
 TOO_HARD = 0.30
 TOO_EASY = 0.95
@@ -25,10 +25,8 @@ WEAK_DISCRIMINATION = 0.15
 
 # --- SQL building blocks ------------------------------------------------------------------------
 
-_SECTION_EXPECTS = store.section_expects("asm", "sec")
-
 # The standards chosen, each student's score on them per assessment, filtered in SQL.
-_STD_SCORES = f"""
+_STD_SCORES = """
 chosen AS (SELECT unnest($codes::VARCHAR[]) AS standard_code),
 asm AS (
     SELECT a.assessment_id, a.title, a.subject, a.grade_level, coalesce(a.kind, 'formative') AS kind,
@@ -58,14 +56,11 @@ v AS (
     WHERE s.assessment_id IN (SELECT assessment_id FROM asm)
       AND list_contains($codes::VARCHAR[], s.standard_code)
 ),
--- The class of each student on each assessment, as in v_assessment_roster.
+-- The class of each student on each assessment: the kept roster (store.refresh_roster).
 klass AS (
-    SELECT asm.assessment_id, e.student_id, min(sec.teacher_id) AS teacher_id
-    FROM asm
-    JOIN sections sec
-      ON {_SECTION_EXPECTS}
-    JOIN enrollments e ON e.section_id = sec.section_id
-    GROUP BY ALL
+    SELECT r.assessment_id, r.student_id, r.teacher_id
+    FROM assessment_roster r
+    WHERE r.assessment_id IN (SELECT assessment_id FROM asm)
 ),
 sc AS (
     SELECT v.assessment_id, v.student_id, v.standard_code, v.score, v.earned, v.possible, v.n_items,
