@@ -398,7 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     db = OUT / f"district_{a.students}_{a.seed}.duckdb"
     report: dict = {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
-                    "students_requested": a.students}
+                    "students_requested": a.students,
+                    "command": " ".join(["bench/run.py", *(argv if argv is not None else sys.argv[1:])])}
     if a.rebuild or not db.exists():
         log(f"building the district ({a.students} students) -> {db}")
         report["build"] = run_phase(["build", str(db), str(a.students), str(a.seed)])
@@ -524,7 +525,7 @@ def write_results(report: dict) -> None:
         "",
         f"Run {report['date']} on {report['machine']}.",
         "",
-        f"Command: `.venv/bin/python bench/run.py --students {report['students_requested']} --write-results --json`",
+        f"Command: `.venv/bin/python {report.get('command', 'bench/run.py')}`",
         "",
         f"District: {b['counts']['students']:,} students (K-5, two school years; {report['students_requested']:,} "
         f"requested per year), {b['counts']['teachers']:,} teachers, {b['counts']['assessments']:,} assessments, "
