@@ -666,7 +666,7 @@ FACT_TABLES = ("responses", "attendance")
 DIMENSION_TABLES = ("students", "teachers", "sections", "enrollments", "standards", "assessments", "items")
 # Also compared by tests that prove a rejected file changed nothing (scale results live in `scores`).
 SNAPSHOT_EXTRA = ("responses_replaced", "scores", "scores_replaced", "scale_assessments", "points_standard",
-                  "points_overall")
+                  "points_overall", "assessment_roster")
 
 _local = threading.local()
 
