@@ -45,16 +45,18 @@ def query(name: str, **params) -> pd.DataFrame:
     return _cached_query(str(store.db_path()), name, tuple(sorted(params.items())))
 
 
+def _call(path: str, module: str, func: str, args: tuple, kwargs: tuple):
+    return getattr(importlib.import_module(module), func)(_connection(path), *args, **dict(kwargs))
+
+
+def _call_key(fn, args: tuple, kwargs: dict) -> tuple:
+    """The plain, hashable arguments the cached callers take for `fn(con, *args, **kwargs)`."""
+    return str(store.db_path()), fn.__module__, fn.__name__, tuple(args), tuple(sorted(kwargs.items()))
+
+
 @st.cache_data(ttl=600, max_entries=512, show_spinner=False)
 def _cached_call(path: str, module: str, func: str, args: tuple, kwargs: tuple):
-    fn = getattr(importlib.import_module(module), func)
-    return fn(_connection(path), *args, **dict(kwargs))
-
-
-def data(fn, *args, **kwargs):
-    """Call a lib function `fn(con, *args, **kwargs)` with plain arguments, cached until the next write."""
-    return _cached_call(str(store.db_path()), fn.__module__, fn.__name__, tuple(args),
-                        tuple(sorted(kwargs.items())))
+    return _call(path, module, func, args, kwargs)
 
 
 # Big read-only results (the early-warning model and its predictions for a district) are kept as objects:
@@ -62,14 +64,17 @@ def data(fn, *args, **kwargs):
 # predictions cost seconds per click.
 @st.cache_resource(ttl=600, max_entries=16, show_spinner=False)
 def _shared_call(path: str, module: str, func: str, args: tuple, kwargs: tuple):
-    fn = getattr(importlib.import_module(module), func)
-    return fn(_connection(path), *args, **dict(kwargs))
+    return _call(path, module, func, args, kwargs)
+
+
+def data(fn, *args, **kwargs):
+    """Call a lib function `fn(con, *args, **kwargs)` with plain arguments, cached until the next write."""
+    return _cached_call(*_call_key(fn, args, kwargs))
 
 
 def shared_data(fn, *args, **kwargs):
     """Like data(), but every session gets the same object (no copy): callers must not change it."""
-    return _shared_call(str(store.db_path()), fn.__module__, fn.__name__, tuple(args),
-                        tuple(sorted(kwargs.items())))
+    return _shared_call(*_call_key(fn, args, kwargs))
 
 
 def clear_caches() -> None:
