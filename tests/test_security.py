@@ -45,6 +45,7 @@ REVIEWED = {
     ("lib/store.py", "table"): "loops over FACT_TABLES / DIMENSION_TABLES constants",
     ("lib/store.py", "takers"): "_roster_view: the takers query is fixed SQL written in the migration list",
     ("lib/store.py", "scope"): "_roster_select: the fixed filter _ROSTER_IN_IDS or nothing",
+    ("lib/store.py", "_roster_select(takers, scope)"): "_roster_points_select: fixed takers SQL and filter",
     ("lib/store.py", "name"): "_roster_view: view names written in the migration list",
     ("lib/store.py", "kept"): "stale_derived: fixed SQL from the _STALE constant",
     ("lib/store.py", "live"): "stale_derived: fixed SQL from the _STALE constant",
