@@ -406,7 +406,7 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, i
     if refresh and table in ("responses", "items") and "assessment_id" in frame:
         store.refresh_points(con, frame["assessment_id"].unique())
     elif refresh and table in ("sections", "enrollments", "assessments", "scores"):
-        store.refresh_points(con)
+        store.refresh_roster(con)  # point scores come from responses and items only
     return len(frame)
 
 

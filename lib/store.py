@@ -959,7 +959,7 @@ def undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> dict:
             "(SELECT 1 FROM items i WHERE i.standard_code = s.code)",
             [import_id],
         ).fetchone()[0]
-        _run_scoped(con, _REFRESH_ALL, _REFRESH_IDS, touched)
+        refresh_points(con, touched, roster=False)
         # Undo can take away sections, enrollments, assessments and scale results: every roster may change.
         refresh_roster(con)
         con.execute(

@@ -286,18 +286,24 @@ HEATMAP_CELLS = """std AS (
                FROM standards GROUP BY code) sd ON sd.code = c.standard_code
     ORDER BY c.subject, grade_rank, c.grade, c.standard_code"""
 
-queries.define(
-    "trends_heatmap",
-    f"""WITH {SCOPE_CTE},
-    by_std AS (
+def _by_std(point_scope: str) -> str:
+    """by_std: standard scores of the scope's assessments; `point_scope` (fixed SQL) narrows which of them
+    read the stored point scores (scale-score results always come from their view)."""
+    return f"""by_std AS (
         SELECT p.assessment_id, p.student_id, p.standard_code, p.score
         FROM points_standard p
-        WHERE p.assessment_id IN (SELECT assessment_id FROM scope)
+        WHERE p.assessment_id IN (SELECT assessment_id FROM scope{point_scope})
         UNION ALL
         SELECT v.assessment_id, v.student_id, v.standard_code, v.score
         FROM v_scale_standard_scores v
         WHERE v.assessment_id IN (SELECT assessment_id FROM scope)
-    ),
+    )"""
+
+
+queries.define(
+    "trends_heatmap",
+    f"""WITH {SCOPE_CTE},
+    {_by_std("")},
     {HEATMAP_CTES},
     rows AS (SELECT * FROM joined),
     {HEATMAP_CELLS}""",
@@ -308,15 +314,7 @@ queries.define(
 queries.define(
     "trends_heatmap_unfiltered",
     f"""WITH {SCOPE_CTE},
-    by_std AS (
-        SELECT p.assessment_id, p.student_id, p.standard_code, p.score
-        FROM points_standard p
-        WHERE p.assessment_id IN (SELECT assessment_id FROM scope WHERE grade_level IS NULL)
-        UNION ALL
-        SELECT v.assessment_id, v.student_id, v.standard_code, v.score
-        FROM v_scale_standard_scores v
-        WHERE v.assessment_id IN (SELECT assessment_id FROM scope)
-    ),
+    {_by_std(" WHERE grade_level IS NULL")},
     {HEATMAP_CTES},
     rows AS (
         SELECT s.grade_level AS grade, s.subject, p.standard_code, p.student_id, p.score,
