@@ -7,7 +7,6 @@ token, so not even a local student id reaches a projected screen or its address 
 from __future__ import annotations
 
 import hashlib
-import importlib
 
 import duckdb
 import pandas as pd
@@ -193,67 +192,3 @@ def attendance_by_year(periods: pd.DataFrame) -> pd.DataFrame:
     y["chronic"] = (y["days_absent"] / y["days_enrolled"].where(y["days_enrolled"] > 0)) >= CHRONIC_ABSENCE
     y["school_year"] = y["school_year"].astype(int)
     return y.sort_values("school_year", ascending=False).reset_index(drop=True)
-
-
-queries.define(
-    "profile_table_exists",
-    """SELECT count(*) > 0 FROM information_schema.tables WHERE table_name = $table""",
-)
-
-queries.define(
-    "profile_table_columns",
-    """SELECT column_name FROM information_schema.columns WHERE table_name = $table ORDER BY ordinal_position""",
-)
-
-# The interventions table belongs to the interventions feature; until it exists the profile says so.
-queries.define(
-    "profile_interventions",
-    """SELECT * FROM interventions WHERE student_id = $sid""",
-)
-
-
-def interventions(con: duckdb.DuckDBPyConnection, sid: str) -> pd.DataFrame | None:
-    """The student's interventions, from the interventions feature when present; None when it is not.
-
-    Prefers the feature's own function (lib.interventions.for_student / student_interventions) and
-    falls back to the table itself.
-    """
-    try:
-        mod = importlib.import_module("lib.interventions")
-    except ImportError:
-        mod = None
-    for name in ("for_student", "student_interventions", "list_for_student"):
-        fn = getattr(mod, name, None) if mod is not None else None
-        if callable(fn):
-            try:
-                out = fn(con, sid)
-            except Exception:  # noqa: BLE001 - the feature is still being built; fall back to the table
-                break
-            if isinstance(out, pd.DataFrame):
-                return out
-    if not bool(queries.scalar(con, "profile_table_exists", table="interventions")):
-        return None
-    cols = set(queries.run(con, "profile_table_columns", table="interventions")["column_name"])
-    if "student_id" not in cols:
-        return None
-    return queries.run(con, "profile_interventions", sid=sid).drop(columns=["import_id"], errors="ignore")
-
-
-def risk(con: duckdb.DuckDBPyConnection, sid: str):
-    """The student's early-warning risk from lib.risk when that feature exists, else None.
-
-    Returns whatever the risk feature returns for one student (a dict or a one-row DataFrame with the
-    score, band and reasons).
-    """
-    try:
-        mod = importlib.import_module("lib.risk")
-    except ImportError:
-        return None
-    for name in ("student_risk", "for_student", "explain_student", "score_student"):
-        fn = getattr(mod, name, None)
-        if callable(fn):
-            try:
-                return fn(con, sid)
-            except Exception:  # noqa: BLE001 - the feature is still being built
-                return None
-    return None

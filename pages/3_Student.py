@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from lib import charts, profile, ui
+from lib import charts, interventions, profile, risk, ui
 
 page = ui.setup("Student", "👤")
 f = ui.filters(("school", "grade", "subject"))
@@ -185,7 +185,7 @@ with st.expander(f"Every assessment ({len(taken)}), including missed ones"):
     ui.table(page, at, percent_cols=("Score", "Cut"), key="student_assessments_table")
     ui.download_buttons(at, "student_assessments", key="student_assessments_dl")
 
-# --- risk and interventions (their features fill these in) -----------------------------------------
+# --- risk and interventions --------------------------------------------------------------------------
 PRIVATE_COLUMNS = {"student_id", "first_name", "last_name", "student_name", "student"}
 
 
@@ -203,35 +203,16 @@ risk_col, help_col = st.columns(2)
 with risk_col:
     st.markdown("#### Early-warning risk")
     with st.spinner("Scoring early-warning risk (the first time after new data takes a while)…"):
-        result = ui.data(profile.risk, sid)
-    if result is None:
-        st.info("The early-warning risk score will appear here once the Early warning feature has scored "
-                "students.", icon="🚩")
-    elif isinstance(result, pd.DataFrame):
-        if result.empty:
-            st.write("No risk score for this student yet.")
-        else:
-            ui.table(page, shown_columns(result), key="student_risk_table")
-    elif isinstance(result, dict):
-        show = {k: v for k, v in result.items() if k not in PRIVATE_COLUMNS}
-        for key in ("score", "risk", "probability", "band"):
-            if key in show and not isinstance(show[key], (list, dict)):
-                v = show.pop(key)
-                st.metric(key.capitalize(), f"{v:.0%}" if isinstance(v, float) and 0 <= v <= 1 else str(v))
-        reasons = show.pop("reasons", None)
-        if reasons:
-            st.markdown("\n".join(f"- {r}" for r in (reasons if isinstance(reasons, list) else [reasons])))
-        if show:
-            st.json(show)
+        result = ui.data(risk.student_risk, sid)
+    if result.empty:
+        st.write("No risk score for this student yet.")
     else:
-        st.write(result)
+        ui.table(page, shown_columns(result), key="student_risk_table")
     ui.page_link("pages/7_Early_warning.py", label="Early warning list", icon="🚩")
 with help_col:
     st.markdown("#### Interventions")
-    iv = ui.data(profile.interventions, sid)
-    if iv is None:
-        st.info("Interventions will appear here once the Interventions feature is set up.", icon="🧰")
-    elif iv.empty:
+    iv = ui.data(interventions.for_student, sid)
+    if iv.empty:
         st.write("No interventions recorded for this student.")
     else:
         ui.table(page, shown_columns(iv), key="student_interventions_table")

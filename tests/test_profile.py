@@ -1,6 +1,5 @@
-"""The student profile: links that hide ids, results over time, attendance, optional features."""
+"""The student profile: links that hide ids, results over time by standard and assessment, attendance."""
 
-import pandas as pd
 import pytest
 
 from lib import profile
@@ -56,35 +55,6 @@ def test_attendance_by_year(con):
     assert bool(years.loc[2025, "chronic"])                  # 10% absent exactly: chronic
     assert not bool(years.loc[2026, "chronic"])
     assert profile.attendance_by_year(profile.attendance(con, "nobody")).empty
-
-
-def test_interventions_from_the_feature_or_its_table(con, monkeypatch):
-    import sys
-
-    import duckdb
-
-    got = profile.interventions(con, "s1")           # the interventions feature's own listing
-    assert isinstance(got, pd.DataFrame) and got.empty
-    monkeypatch.setitem(sys.modules, "lib.interventions", None)
-    fallback = profile.interventions(con, "s1")      # without the module: the table itself
-    assert isinstance(fallback, pd.DataFrame) and "import_id" not in fallback
-    bare = duckdb.connect(":memory:")                # a store without the feature at all
-    try:
-        assert profile.interventions(bare, "s1") is None
-        bare.execute("CREATE TABLE interventions (intervention_id INTEGER, student_id VARCHAR, tier INTEGER, "
-                     "import_id INTEGER)")
-        bare.execute("INSERT INTO interventions VALUES (1, 's1', 2, 7), (2, 's2', 3, 7)")
-        rows = profile.interventions(bare, "s1")
-        assert list(rows["tier"]) == [2] and "import_id" not in rows
-    finally:
-        bare.close()
-
-
-def test_risk_is_optional(con, monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "lib.risk", None)
-    assert profile.risk(con, "s1") is None
 
 
 def test_team_teachers_are_the_current_grade_team(tiny):  # noqa: F811

@@ -329,6 +329,32 @@ def test_a_fresh_start_reads_the_kept_result_instead_of_retraining(demo_result, 
         c.close()
 
 
+def test_the_fingerprint_is_kept_per_data_version(demo_db_file, tmp_path, monkeypatch):
+    """A restarted app reads the inputs' fingerprint from the file instead of hashing every table again;
+    after a write (a new data version) it is hashed again, and a stale kept value is never used."""
+    path = tmp_path / "d.duckdb"
+    shutil.copy(demo_db_file, path)
+    c = store.connect(path)
+    try:
+        risk._FINGERPRINTS.clear()
+        first = risk._fingerprint(c)
+        assert store.get_meta(c, risk.FINGERPRINT_META) == f"{store.data_version(c)}:{first}"
+        risk._FINGERPRINTS.clear()
+        hashed = []
+        real_run = risk.queries.run
+        monkeypatch.setattr(risk.queries, "run",
+                            lambda con, name, **p: hashed.append(name) or real_run(con, name, **p))
+        assert risk._fingerprint(c) == first and "risk_inputs" not in hashed
+        with store.transaction(c):
+            c.execute("UPDATE students SET grade_level = grade_level")
+            store.bump_data_version(c)
+        risk._FINGERPRINTS.clear()
+        assert risk._fingerprint(c) and "risk_inputs" in hashed
+        assert store.get_meta(c, risk.FINGERPRINT_META).startswith(f"{store.data_version(c)}:")
+    finally:
+        c.close()
+
+
 def test_kept_results_are_bounded(con, monkeypatch):
     """Only the newest few results stay in the store."""
     r = risk.build(con)
