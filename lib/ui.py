@@ -177,6 +177,28 @@ def keep(*keys: str) -> None:
             st.session_state[_keep(key)] = st.session_state[key]
 
 
+def hold(*keys: str) -> None:
+    """Keep these widgets' values while they are not drawn (inside a closed tab), for this session.
+
+    Streamlit forgets the value of a widget that a run does not draw; re-assigning it makes it a session
+    value that the widget picks up when its tab opens again. Call before the tabs; never for buttons.
+    """
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def tabs(labels: list[str], key: str) -> list:
+    """Tabs that draw only the open one: the page wraps each tab's content in `if tab.open:`.
+
+    A page then computes the data of the tab in front of the team, not of every tab; a click on another
+    tab reruns the page for that one. Widgets drawn inside a tab are not drawn while it is closed, so a
+    page keeps their values with `keep(...)`, called before the tabs. The open tab is
+    `st.session_state[key]` (its label).
+    """
+    return st.tabs(labels, key=key, on_change="rerun")
+
+
 def meeting_mode() -> bool:
     """True when names must be hidden (sidebar toggle, `?meeting=1`, or still on from another page)."""
     url = _query_param("meeting")

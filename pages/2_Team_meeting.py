@@ -222,8 +222,8 @@ if f["teacher"]:
 if only_class is not None and not scores.empty:
     scores = scores[scores["teacher_id"] == only_class]
 
-tab_grid, tab_groups, tab_items, tab_growth = st.tabs(
-    ["Students × standards", "Who needs time and support", "Item analysis", "Growth"])
+tab_grid, tab_groups, tab_items, tab_growth = ui.tabs(
+    ["Students × standards", "Who needs time and support", "Item analysis", "Growth"], key="team_tab")
 
 
 def student_table(styler, student_ids: list[str], labels_: list[str], key: str, max_height: int = 600) -> None:
@@ -274,196 +274,202 @@ def style_proficient(df: pd.DataFrame, prof: pd.DataFrame, cols: list[str]):
 
 
 with tab_grid:
-    if vendor:
-        srows = ui.data(meeting.scale_students, aid, school)
-        if only_class is not None and not srows.empty:
-            srows = srows[srows["teacher_id"] == only_class]
-        if srows.empty:
-            st.info("No student has a result on this test yet.")
+    if tab_grid.open:
+        if vendor:
+            srows = ui.data(meeting.scale_students, aid, school)
+            if only_class is not None and not srows.empty:
+                srows = srows[srows["teacher_id"] == only_class]
+            if srows.empty:
+                st.info("No student has a result on this test yet.")
+            else:
+                wide, prof = meeting.scale_grid_wide(srows, codes)
+                st.caption("Scale score, percentile and the vendor's level for every student, lowest overall score "
+                           "first. Blue = a level counted as proficient; amber = below it." +
+                           ("" if page.meeting else " Click a row to open that student's profile."))
+                sids = wide["student_id"].astype(str).tolist()
+                shown = ui.label_students(page, wide)
+                shown["Class"] = wide["teacher_id"].map(tname).values
+                rcodes = [c for c in wide.columns if c not in ("student_id", "first_name", "last_name", "teacher_id")]
+                display = shown[["student", "Class"] + rcodes].rename(columns={"student": "Student"})
+                student_table(style_proficient(display, prof, rcodes), sids, display["Student"].tolist(), "team_grid")
+                ui.download_buttons(display, f"students_by_result_{aid}", key="team_grid_dl")
+        elif scores.empty:
+            st.info("No student has a result on this assessment yet.")
         else:
-            wide, prof = meeting.scale_grid_wide(srows, codes)
-            st.caption("Scale score, percentile and the vendor's level for every student, lowest overall score "
-                       "first. Blue = a level counted as proficient; amber = below it." +
-                       ("" if page.meeting else " Click a row to open that student's profile."))
+            wide = meeting.grid_wide(scores, codes)
+            sort_options = ["Overall score, lowest first", "Overall score, highest first", "Name"] + codes
+            st.session_state.setdefault("team_grid_sort", sort_options[0])
+            g1, g2 = st.columns([2, 3])
+            g1.selectbox("Sort by", sort_options, key="team_grid_sort")
+            g2.markdown("  ".join(f"<span style='{LEVEL_STYLE[lv]};padding:2px 8px;border-radius:3px'>{lv}</span>"
+                                  for lv in charts.LEVELS) + f"<br><small>cut {cut:.0%}</small>",
+                        unsafe_allow_html=True)
+            how = st.session_state["team_grid_sort"]
+            if how == "Overall score, highest first":
+                wide = wide.sort_values(["overall", "student_id"], ascending=[False, True])
+            elif how == "Name":
+                wide = wide.sort_values(["last_name", "first_name", "student_id"])
+            elif how in codes:
+                wide = wide.sort_values([how, "overall", "student_id"], na_position="first")
+            wide = wide.reset_index(drop=True)
             sids = wide["student_id"].astype(str).tolist()
             shown = ui.label_students(page, wide)
             shown["Class"] = wide["teacher_id"].map(tname).values
-            rcodes = [c for c in wide.columns if c not in ("student_id", "first_name", "last_name", "teacher_id")]
-            display = shown[["student", "Class"] + rcodes].rename(columns={"student": "Student"})
-            student_table(style_proficient(display, prof, rcodes), sids, display["Student"].tolist(), "team_grid")
-            ui.download_buttons(display, f"students_by_result_{aid}", key="team_grid_dl")
-    elif scores.empty:
-        st.info("No student has a result on this assessment yet.")
-    else:
-        wide = meeting.grid_wide(scores, codes)
-        sort_options = ["Overall score, lowest first", "Overall score, highest first", "Name"] + codes
-        st.session_state.setdefault("team_grid_sort", sort_options[0])
-        g1, g2 = st.columns([2, 3])
-        g1.selectbox("Sort by", sort_options, key="team_grid_sort")
-        g2.markdown("  ".join(f"<span style='{LEVEL_STYLE[lv]};padding:2px 8px;border-radius:3px'>{lv}</span>"
-                              for lv in charts.LEVELS) + f"<br><small>cut {cut:.0%}</small>",
-                    unsafe_allow_html=True)
-        how = st.session_state["team_grid_sort"]
-        if how == "Overall score, highest first":
-            wide = wide.sort_values(["overall", "student_id"], ascending=[False, True])
-        elif how == "Name":
-            wide = wide.sort_values(["last_name", "first_name", "student_id"])
-        elif how in codes:
-            wide = wide.sort_values([how, "overall", "student_id"], na_position="first")
-        wide = wide.reset_index(drop=True)
-        sids = wide["student_id"].astype(str).tolist()
-        shown = ui.label_students(page, wide)
-        shown["Class"] = wide["teacher_id"].map(tname).values
-        display = shown[["student", "Class", "overall"] + codes].rename(
-            columns={"student": "Student", "overall": "Overall"})
-        if not page.meeting:
-            st.caption("Click a row to open that student's profile; click a column header to sort.")
-        student_table(style_levels(display, ["Overall"] + codes), sids, display["Student"].tolist(), "team_grid")
-        ui.download_buttons(display, f"students_by_standard_{aid}", key="team_grid_dl")
+            display = shown[["student", "Class", "overall"] + codes].rename(
+                columns={"student": "Student", "overall": "Overall"})
+            if not page.meeting:
+                st.caption("Click a row to open that student's profile; click a column header to sort.")
+            student_table(style_levels(display, ["Overall"] + codes), sids, display["Student"].tolist(), "team_grid")
+            ui.download_buttons(display, f"students_by_standard_{aid}", key="team_grid_dl")
 
 with tab_groups:
-    grp = meeting.groups(scores)
-    if grp.empty:
-        st.info("No student has a result on a standard yet.")
-    else:
-        gsids = grp["student_id"].astype(str).tolist()
-        gshown = ui.label_students(page, grp)
-        gshown["teacher"] = grp["teacher_id"].map(tname).values
-        gshown["student_id_"] = gsids
-        if vendor:
-            # The vendor's words, not 0% / 100%: '198 · 31st pct · LoAvg'.
-            srows_g = ui.data(meeting.scale_students, aid, school)
-            cells = {(str(a), b): meeting.scale_cell(sc_, lv, pc) for a, b, sc_, lv, pc in zip(
-                srows_g["student_id"], srows_g["standard_code"], srows_g["scale_score"], srows_g["level"],
-                srows_g["percentile"])}
-            gshown["result"] = [cells.get((a, b), "") for a, b in zip(gsids, grp["standard_code"])]
-        st.session_state.setdefault("team_group_standard", f["standard"] if f["standard"] in codes else codes[0])
-        if st.session_state["team_group_standard"] not in codes:
-            st.session_state["team_group_standard"] = codes[0]
-        st.radio("Standard", codes, key="team_group_standard", horizontal=True,
-                 format_func=lambda c: meeting.standard_axis_label(
-                     c, int(bys.loc[bys["standard_code"] == c, "n_items"].iat[0])))
-        code = st.session_state["team_group_standard"]
-        desc = bys.loc[bys["standard_code"] == code, "description"]
-        if len(desc) and isinstance(desc.iat[0], str):
-            st.caption(f"{code}: {desc.iat[0]}")
-        left, right = st.columns(2)
-        for col, name, key in ((left, meeting.INTERVENTION, "team_group_int"),
-                               (right, meeting.EXTENSION, "team_group_ext")):
-            members = gshown[(gshown["standard_code"] == code) & (gshown["group"] == name)].reset_index(drop=True)
-            with col:
-                st.markdown(f"#### {name}: {len(members)}")
-                if members.empty:
-                    st.write("No students.")
-                    continue
-                if vendor:
-                    view = members[["student", "teacher", "result"]].rename(
-                        columns={"student": "Student", "teacher": "Class", "result": "Result"})
-                    styled = view.style
-                else:
-                    view = members[["student", "teacher", "score", "level"]].rename(
-                        columns={"student": "Student", "teacher": "Class", "score": "Score", "level": "Level"})
-                    styled = style_levels(view, ["Score"])
-                student_table(styled, members["student_id_"].tolist(), view["Student"].tolist(), key,
-                              max_height=460)
-        shown_cols = ["result"] if vendor else ["score", "level"]
-        export = gshown[["standard_code", "group", "student", "teacher"] + shown_cols].rename(
-            columns={"standard_code": "standard"})
-        st.markdown("**Take the groups with you** (every standard)" +
-                    (" — names as shown: meeting mode is on." if page.meeting else ""))
-        ui.download_buttons(export.rename(columns={"score": "score (0-1)"}), f"groups_{aid}", key="team_groups_dl")
-        cut_words = ("Below a proficient level" if vendor else f"Below the cut ({cut:.0%})")
-        html_groups = meeting.groups_html(
-            export.rename(columns={"standard": "standard_code"}), f"Groups: {info['title']}",
-            f"{cut_words} = {meeting.INTERVENTION}; at or above = {meeting.EXTENSION}.",
-            descriptions=dict(zip(bys["standard_code"], bys["description"])))
-        ui.printable_download(html_groups, f"groups_{aid}", key="team_groups_print")
+    if tab_groups.open:
+        grp = meeting.groups(scores)
+        if grp.empty:
+            st.info("No student has a result on a standard yet.")
+        else:
+            gsids = grp["student_id"].astype(str).tolist()
+            gshown = ui.label_students(page, grp)
+            gshown["teacher"] = grp["teacher_id"].map(tname).values
+            gshown["student_id_"] = gsids
+            if vendor:
+                # The vendor's words, not 0% / 100%: '198 · 31st pct · LoAvg'.
+                srows_g = ui.data(meeting.scale_students, aid, school)
+                cells = {(str(a), b): meeting.scale_cell(sc_, lv, pc) for a, b, sc_, lv, pc in zip(
+                    srows_g["student_id"], srows_g["standard_code"], srows_g["scale_score"], srows_g["level"],
+                    srows_g["percentile"])}
+                gshown["result"] = [cells.get((a, b), "") for a, b in zip(gsids, grp["standard_code"])]
+            st.session_state.setdefault("team_group_standard", f["standard"] if f["standard"] in codes else codes[0])
+            if st.session_state["team_group_standard"] not in codes:
+                st.session_state["team_group_standard"] = codes[0]
+            st.radio("Standard", codes, key="team_group_standard", horizontal=True,
+                     format_func=lambda c: meeting.standard_axis_label(
+                         c, int(bys.loc[bys["standard_code"] == c, "n_items"].iat[0])))
+            code = st.session_state["team_group_standard"]
+            desc = bys.loc[bys["standard_code"] == code, "description"]
+            if len(desc) and isinstance(desc.iat[0], str):
+                st.caption(f"{code}: {desc.iat[0]}")
+            left, right = st.columns(2)
+            for col, name, key in ((left, meeting.INTERVENTION, "team_group_int"),
+                                   (right, meeting.EXTENSION, "team_group_ext")):
+                members = gshown[(gshown["standard_code"] == code) & (gshown["group"] == name)].reset_index(drop=True)
+                with col:
+                    st.markdown(f"#### {name}: {len(members)}")
+                    if members.empty:
+                        st.write("No students.")
+                        continue
+                    if vendor:
+                        view = members[["student", "teacher", "result"]].rename(
+                            columns={"student": "Student", "teacher": "Class", "result": "Result"})
+                        styled = view.style
+                    else:
+                        view = members[["student", "teacher", "score", "level"]].rename(
+                            columns={"student": "Student", "teacher": "Class", "score": "Score", "level": "Level"})
+                        styled = style_levels(view, ["Score"])
+                    student_table(styled, members["student_id_"].tolist(), view["Student"].tolist(), key,
+                                  max_height=460)
+            shown_cols = ["result"] if vendor else ["score", "level"]
+            export = gshown[["standard_code", "group", "student", "teacher"] + shown_cols].rename(
+                columns={"standard_code": "standard"})
+            st.markdown("**Take the groups with you** (every standard)" +
+                        (" — names as shown: meeting mode is on." if page.meeting else ""))
+            ui.download_buttons(export.rename(columns={"score": "score (0-1)"}), f"groups_{aid}", key="team_groups_dl")
+            cut_words = ("Below a proficient level" if vendor else f"Below the cut ({cut:.0%})")
+            html_groups = meeting.groups_html(
+                export.rename(columns={"standard": "standard_code"}), f"Groups: {info['title']}",
+                f"{cut_words} = {meeting.INTERVENTION}; at or above = {meeting.EXTENSION}.",
+                descriptions=dict(zip(bys["standard_code"], bys["description"])))
+            ui.printable_download(html_groups, f"groups_{aid}", key="team_groups_print")
 
 with tab_items:
-    dis = ui.data(meeting.distractors, aid, school)
-    items = meeting.flag_items(ui.data(meeting.item_stats, aid, school), dis)
-    if items.empty and vendor:
-        st.info(f"{vendor['vendor_label']} reports a scale score per student and goal area, not the answers to "
-                "each question, so there is no item analysis for this test.")
-    elif items.empty:
-        st.info("No item-level responses for this assessment.")
-    else:
-        st.caption(f"Difficulty = average share of the item's points earned (below {meeting.TOO_HARD:.0%}: too "
-                   f"hard; above {meeting.TOO_EASY:.0%}: too easy). Discrimination = correlation of the item "
-                   "with the rest of the test: near 0 tells strong and weak students apart poorly; below 0 "
-                   "usually means a wrong key or a confusing item.")
-        for _, r in items[items["flag"].fillna("").str.contains("key|chose")].iterrows():
-            st.error(f"Item {r['item']} ({r['standard_code']}): {r['flag']}. Key on file: "
-                     f"{r['correct_response'] or '-'}" +
-                     (f"; the students who did best on the rest of the test mostly chose {r['likely_key']}."
-                      if isinstance(r['likely_key'], str) and r['likely_key'] != r['correct_response'] else "."),
-                     icon="🔑")
-        if len(items) >= 2:
-            ui.chart(page, charts.item_map_chart, items, meeting.TOO_HARD, meeting.TOO_EASY, big=page.meeting,
-                     key="team_item_chart")
-        it = items[["item", "standard_code", "points_possible", "correct_response", "students", "difficulty",
-                    "discrimination", "flag"]].rename(
-            columns={"item": "Item", "standard_code": "Standard", "points_possible": "Points",
-                     "correct_response": "Key", "students": "Students", "difficulty": "Difficulty",
-                     "discrimination": "Discrimination", "flag": "Flag"})
-        it["Discrimination"] = it["Discrimination"].round(2)
-        ui.table(page, it, percent_cols=("Difficulty",), key="team_items_table")
-        if not dis.empty:
-            st.markdown("#### Which answers did students choose?")
-            st.caption("Share of students choosing each answer; ✓ marks the key on file.")
-            ui.table(page, meeting.distractor_matrix(dis).rename(columns={"item": "Item"}), key="team_dis_table")
-        ui.download_buttons(it, f"items_{aid}", key="team_items_dl")
+    if tab_items.open:
+        dis = ui.data(meeting.distractors, aid, school)
+        items = meeting.flag_items(ui.data(meeting.item_stats, aid, school), dis)
+        if items.empty and vendor:
+            st.info(f"{vendor['vendor_label']} reports a scale score per student and goal area, not the answers to "
+                    "each question, so there is no item analysis for this test.")
+        elif items.empty:
+            st.info("No item-level responses for this assessment.")
+        else:
+            st.caption(f"Difficulty = average share of the item's points earned (below {meeting.TOO_HARD:.0%}: too "
+                       f"hard; above {meeting.TOO_EASY:.0%}: too easy). Discrimination = correlation of the item "
+                       "with the rest of the test: near 0 tells strong and weak students apart poorly; below 0 "
+                       "usually means a wrong key or a confusing item.")
+            for _, r in items[items["flag"].fillna("").str.contains("key|chose")].iterrows():
+                st.error(f"Item {r['item']} ({r['standard_code']}): {r['flag']}. Key on file: "
+                         f"{r['correct_response'] or '-'}" +
+                         (f"; the students who did best on the rest of the test mostly chose {r['likely_key']}."
+                          if isinstance(r['likely_key'], str) and r['likely_key'] != r['correct_response'] else "."),
+                         icon="🔑")
+            if len(items) >= 2:
+                ui.chart(page, charts.item_map_chart, items, meeting.TOO_HARD, meeting.TOO_EASY, big=page.meeting,
+                         key="team_item_chart")
+            it = items[["item", "standard_code", "points_possible", "correct_response", "students", "difficulty",
+                        "discrimination", "flag"]].rename(
+                columns={"item": "Item", "standard_code": "Standard", "points_possible": "Points",
+                         "correct_response": "Key", "students": "Students", "difficulty": "Difficulty",
+                         "discrimination": "Discrimination", "flag": "Flag"})
+            it["Discrimination"] = it["Discrimination"].round(2)
+            ui.table(page, it, percent_cols=("Difficulty",), key="team_items_table")
+            if not dis.empty:
+                st.markdown("#### Which answers did students choose?")
+                st.caption("Share of students choosing each answer; ✓ marks the key on file.")
+                ui.table(page, meeting.distractor_matrix(dis).rename(columns={"item": "Item"}), key="team_dis_table")
+            ui.download_buttons(it, f"items_{aid}", key="team_items_dl")
 
 with tab_growth:
-    sources = ui.data(meeting.growth_sources, aid)
-    if sources.empty:
-        st.info("No earlier assessment measured these standards, so there is nothing to compare with yet.")
-    else:
-        rows = ui.data(meeting.growth_rows, aid, school, meeting.growth_pairs(sources))
-        if only_class is not None and not rows.empty:
-            rows = rows[rows["teacher_id"] == only_class]
-        summary = meeting.growth_summary(rows, sources)
-        st.caption("Each standard against the most recent earlier assessment that measured it, for the students "
-                   "who took both. Earlier results use that assessment's own cut.")
-        if not summary.empty:
-            ui.chart(page, charts.growth_chart, summary, big=page.meeting, key="team_growth_chart")
-            gs = summary.rename(columns={
-                "standard_code": "Standard", "prev_title": "Compared with", "matched": "Students with both",
-                "matched_before_pct": "Proficient before", "matched_now_pct": "Proficient now",
-                "became_proficient": "Became proficient", "slipped": "Slipped"})
-            if vendor:
-                scale_name = vendor.get("scale_name") or "scale"
-                gs["Average change"] = ["" if pd.isna(v) else f"{v:+.0f} {scale_name}"
-                                        for v in summary["mean_scale_change"]]
-            else:
-                gs["Average change"] = ["" if pd.isna(v) else f"{v * 100:+.0f} points"
-                                        for v in summary["mean_change"]]
-            gs["Compared with"] = [f"{t} ({d:%d %b %Y})" for t, d in zip(summary["prev_title"], summary["prev_date"])]
-            ui.table(page, gs[["Standard", "Compared with", "Students with both", "Proficient before",
-                               "Proficient now", "Average change", "Became proficient", "Slipped"]],
-                     percent_cols=("Proficient before", "Proficient now"), key="team_growth_table")
-            both = rows.dropna(subset=["before", "now"]).reset_index(drop=True)
-            if not both.empty:
-                st.markdown("#### Student by student")
-                gsel = st.selectbox("Standard", list(summary["standard_code"]), key="team_growth_standard")
-                one = both[both["standard_code"] == gsel].sort_values(["change", "student_id"]).reset_index(drop=True)
-                oshown = ui.label_students(page, one)
+    if tab_growth.open:
+        sources = ui.data(meeting.growth_sources, aid)
+        if sources.empty:
+            st.info("No earlier assessment measured these standards, so there is nothing to compare with yet.")
+        else:
+            rows = ui.data(meeting.growth_rows, aid, school, meeting.growth_pairs(sources))
+            if only_class is not None and not rows.empty:
+                rows = rows[rows["teacher_id"] == only_class]
+            summary = meeting.growth_summary(rows, sources)
+            st.caption("Each standard against the most recent earlier assessment that measured it, for the students "
+                       "who took both. Earlier results use that assessment's own cut.")
+            if not summary.empty:
+                ui.chart(page, charts.growth_chart, summary, big=page.meeting, key="team_growth_chart")
+                gs = summary.rename(columns={
+                    "standard_code": "Standard", "prev_title": "Compared with", "matched": "Students with both",
+                    "matched_before_pct": "Proficient before", "matched_now_pct": "Proficient now",
+                    "became_proficient": "Became proficient", "slipped": "Slipped"})
                 if vendor:
-                    # Scale scores and the vendor's words, not 0% / 100%.
-                    view = pd.DataFrame({"Student": oshown["student"], "Class": one["teacher_id"].map(tname),
-                                         "Before": [meeting.scale_cell(a, b) for a, b in
-                                                    zip(one["before_scale"], one["before_level"])],
-                                         "Now": [meeting.scale_cell(a, b) for a, b in
-                                                 zip(one["now_scale"], one["now_level"])],
-                                         "Change": one["now_scale"] - one["before_scale"]})
-                    styled = view.style.format({"Change": lambda v: "" if pd.isna(v) else f"{v:+.0f}"})
+                    scale_name = vendor.get("scale_name") or "scale"
+                    gs["Average change"] = ["" if pd.isna(v) else f"{v:+.0f} {scale_name}"
+                                            for v in summary["mean_scale_change"]]
                 else:
-                    view = pd.DataFrame({"Student": oshown["student"], "Class": one["teacher_id"].map(tname),
-                                         "Before": one["before"], "Now": one["now"], "Change": one["change"]})
-                    pct = lambda v: "" if pd.isna(v) else f"{v:.0%}"  # noqa: E731
-                    signed = lambda v: "" if pd.isna(v) else f"{v * 100:+.0f} points"  # noqa: E731
-                    styled = view.style.format({"Before": pct, "Now": pct, "Change": signed})
-                student_table(styled,
-                              one["student_id"].astype(str).tolist(), view["Student"].tolist(),
-                              "team_growth_students", max_height=460)
-                ui.download_buttons(view, f"growth_{aid}_{gsel}", key="team_growth_dl")
+                    gs["Average change"] = ["" if pd.isna(v) else f"{v * 100:+.0f} points"
+                                            for v in summary["mean_change"]]
+                gs["Compared with"] = [f"{t} ({d:%d %b %Y})"
+                                       for t, d in zip(summary["prev_title"], summary["prev_date"])]
+                ui.table(page, gs[["Standard", "Compared with", "Students with both", "Proficient before",
+                                   "Proficient now", "Average change", "Became proficient", "Slipped"]],
+                         percent_cols=("Proficient before", "Proficient now"), key="team_growth_table")
+                both = rows.dropna(subset=["before", "now"]).reset_index(drop=True)
+                if not both.empty:
+                    st.markdown("#### Student by student")
+                    gsel = st.selectbox("Standard", list(summary["standard_code"]), key="team_growth_standard")
+                    one = (both[both["standard_code"] == gsel].sort_values(["change", "student_id"])
+                           .reset_index(drop=True))
+                    oshown = ui.label_students(page, one)
+                    if vendor:
+                        # Scale scores and the vendor's words, not 0% / 100%.
+                        view = pd.DataFrame({"Student": oshown["student"], "Class": one["teacher_id"].map(tname),
+                                             "Before": [meeting.scale_cell(a, b) for a, b in
+                                                        zip(one["before_scale"], one["before_level"])],
+                                             "Now": [meeting.scale_cell(a, b) for a, b in
+                                                     zip(one["now_scale"], one["now_level"])],
+                                             "Change": one["now_scale"] - one["before_scale"]})
+                        styled = view.style.format({"Change": lambda v: "" if pd.isna(v) else f"{v:+.0f}"})
+                    else:
+                        view = pd.DataFrame({"Student": oshown["student"], "Class": one["teacher_id"].map(tname),
+                                             "Before": one["before"], "Now": one["now"], "Change": one["change"]})
+                        pct = lambda v: "" if pd.isna(v) else f"{v:.0%}"  # noqa: E731
+                        signed = lambda v: "" if pd.isna(v) else f"{v * 100:+.0f} points"  # noqa: E731
+                        styled = view.style.format({"Before": pct, "Now": pct, "Change": signed})
+                    student_table(styled,
+                                  one["student_id"].astype(str).tolist(), view["Student"].tolist(),
+                                  "team_growth_students", max_height=460)
+                    ui.download_buttons(view, f"growth_{aid}_{gsel}", key="team_growth_dl")

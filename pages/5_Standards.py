@@ -113,135 +113,144 @@ if by_a_all["assessment_id"].nunique() > 1:
 else:
     st.info("Only one assessment has measured this so far: the trend appears after the next one.", icon="📈")
 
-tab_grade, tab_teacher, tab_assess, tab_items, tab_students = st.tabs(
-    ["By grade", "By teacher", "Assessments", "Items", "Not yet proficient"])
+tab_grade, tab_teacher, tab_assess, tab_items, tab_students = ui.tabs(
+    ["By grade", "By teacher", "Assessments", "Items", "Not yet proficient"], key="standards_tab")
 
 multi = len(codes) > 1
 with tab_grade:
-    bg = ui.data(se.by_grade, codes, **scope)
-    bg = bg.assign(grade=["Grade " + str(g) for g in bg["grade_level"]])
-    bg = bg.rename(columns={"students": "assessed"})
-    ui.chart_with_png(page, charts.pct_bars_chart, bg, "grade", big=page.meeting,
-                      color_col="standard_code" if multi else None, name="standard_by_grade",
-                      key="standards_grade_chart")
-    t = bg.rename(columns={"grade": "Grade", "standard_code": "Standard", "assessed": "Students",
-                           "proficient": "Proficient", "pct_proficient": "% proficient",
-                           "mean_score": "Average score"})[["Grade", "Standard", "Students", "Proficient",
-                                                            "% proficient", "Average score"]]
-    ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Average score"), key="standards_grade_table")
-    ui.download_buttons(ui.shown_dates(t), "standard_by_grade", key="standards_grade_dl")
+    if tab_grade.open:
+        bg = ui.data(se.by_grade, codes, **scope)
+        bg = bg.assign(grade=["Grade " + str(g) for g in bg["grade_level"]])
+        bg = bg.rename(columns={"students": "assessed"})
+        ui.chart_with_png(page, charts.pct_bars_chart, bg, "grade", big=page.meeting,
+                          color_col="standard_code" if multi else None, name="standard_by_grade",
+                          key="standards_grade_chart")
+        t = bg.rename(columns={"grade": "Grade", "standard_code": "Standard", "assessed": "Students",
+                               "proficient": "Proficient", "pct_proficient": "% proficient",
+                               "mean_score": "Average score"})[["Grade", "Standard", "Students", "Proficient",
+                                                                "% proficient", "Average score"]]
+        ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Average score"), key="standards_grade_table")
+        ui.download_buttons(ui.shown_dates(t), "standard_by_grade", key="standards_grade_dl")
 
 with tab_teacher:
-    bt = ui.data(se.by_teacher, codes, **scope)
-    st.caption(f"Each class's students, their most recent result. Classes under {privacy.MIN_GROUP_TEAM} students "
-               "are hidden. For learning from colleagues, not ranking them.")
-    if bt.empty or bt["teacher_id"].isna().all():
-        st.info("No class rosters (sections) match these results, so they cannot be split by teacher.", icon="🏫")
-    else:
-        labels = ui.teacher_labels(page, list(bt["teacher_id"].dropna().unique()))
-        bt = bt.assign(teacher=[labels.get(t, t) if isinstance(t, str) else NO_CLASS for t in bt["teacher_id"]])
-        bt = bt.rename(columns={"students": "assessed"})
-        ui.chart_with_png(page, charts.pct_bars_chart, bt, "teacher", big=page.meeting,
-                          color_col="standard_code" if multi else None, name="standard_by_teacher",
-                          key="standards_teacher_chart")
-        t = bt.rename(columns={"teacher": "Class", "standard_code": "Standard", "assessed": "Students",
-                               "proficient": "Proficient", "pct_proficient": "% proficient",
-                               "mean_score": "Average score", "suppressed": "Hidden (small class)"})
-        t = t[["Class", "Standard", "Students", "Proficient", "% proficient", "Average score", "Hidden (small class)"]]
-        ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Average score"), key="standards_teacher_table")
-        ui.download_buttons(ui.shown_dates(t), "standard_by_teacher", key="standards_teacher_dl")
+    if tab_teacher.open:
+        bt = ui.data(se.by_teacher, codes, **scope)
+        st.caption(f"Each class's students, their most recent result. Classes under {privacy.MIN_GROUP_TEAM} students "
+                   "are hidden. For learning from colleagues, not ranking them.")
+        if bt.empty or bt["teacher_id"].isna().all():
+            st.info("No class rosters (sections) match these results, so they cannot be split by teacher.", icon="🏫")
+        else:
+            labels = ui.teacher_labels(page, list(bt["teacher_id"].dropna().unique()))
+            bt = bt.assign(teacher=[labels.get(t, t) if isinstance(t, str) else NO_CLASS for t in bt["teacher_id"]])
+            bt = bt.rename(columns={"students": "assessed"})
+            ui.chart_with_png(page, charts.pct_bars_chart, bt, "teacher", big=page.meeting,
+                              color_col="standard_code" if multi else None, name="standard_by_teacher",
+                              key="standards_teacher_chart")
+            t = bt.rename(columns={"teacher": "Class", "standard_code": "Standard", "assessed": "Students",
+                                   "proficient": "Proficient", "pct_proficient": "% proficient",
+                                   "mean_score": "Average score", "suppressed": "Hidden (small class)"})
+            t = t[["Class", "Standard", "Students", "Proficient", "% proficient", "Average score",
+                   "Hidden (small class)"]]
+            ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Average score"),
+                     key="standards_teacher_table")
+            ui.download_buttons(ui.shown_dates(t), "standard_by_teacher", key="standards_teacher_dl")
 
 with tab_assess:
-    t = by_a.rename(columns={"administered_on": "Date", "title": "Assessment", "kind": "Kind",
-                             "grade_level": "Grade", "standard_code": "Standard", "n_items": "Items",
-                             "students": "Students", "proficient": "Proficient", "pct_proficient": "% proficient",
-                             "mean_score": "Average score", "cut": "Cut"})
-    t = t[["Date", "Assessment", "Kind", "Grade", "Standard", "Items", "Students", "Proficient", "% proficient",
-           "Average score", "Cut"]].sort_values(["Date", "Standard"], ascending=[False, True])
-    ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Average score", "Cut"),
-             key="standards_assess_table")
-    ui.download_buttons(ui.shown_dates(t), "standard_by_assessment", key="standards_assess_dl")
-    aids = list(dict.fromkeys(by_a.sort_values("administered_on", ascending=False)["assessment_id"]))
-    titles = dict(zip(by_a["assessment_id"], by_a["title"]))
-    st.session_state.setdefault("standards_assessment", aids[0])
-    if st.session_state["standards_assessment"] not in aids:
-        st.session_state["standards_assessment"] = aids[0]
-    a1, a2 = st.columns([3, 2])
-    a1.selectbox("Assessment", aids, key="standards_assessment", format_func=lambda a: titles.get(a, a))
-    aid = st.session_state["standards_assessment"]
-    with a2:
-        st.page_link("pages/2_Team_meeting.py", label="Open in the team meeting view", icon="👥",
-                     query_params=ui.link_params(assessment=aid, standard=codes[0]))
-        st.download_button("Download PDF meeting report",
-                           data=lambda a=aid: reports.meeting_pdf(page.con, a, page.meeting, f["school"],
-                                                                  page.name_style),
-                           file_name=reports.meeting_pdf_name(page.con, aid), mime="application/pdf",
-                           key="standards_pdf", on_click="ignore", icon="📄",
-                           help="Summary, by-standard chart, teacher comparison, intervention and extension "
-                                "groups" + (" (names hidden: meeting mode is on)." if page.meeting else "."))
+    if tab_assess.open:
+        t = by_a.rename(columns={"administered_on": "Date", "title": "Assessment", "kind": "Kind",
+                                 "grade_level": "Grade", "standard_code": "Standard", "n_items": "Items",
+                                 "students": "Students", "proficient": "Proficient", "pct_proficient": "% proficient",
+                                 "mean_score": "Average score", "cut": "Cut"})
+        t = t[["Date", "Assessment", "Kind", "Grade", "Standard", "Items", "Students", "Proficient", "% proficient",
+               "Average score", "Cut"]].sort_values(["Date", "Standard"], ascending=[False, True])
+        ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Average score", "Cut"),
+                 key="standards_assess_table")
+        ui.download_buttons(ui.shown_dates(t), "standard_by_assessment", key="standards_assess_dl")
+        aids = list(dict.fromkeys(by_a.sort_values("administered_on", ascending=False)["assessment_id"]))
+        titles = dict(zip(by_a["assessment_id"], by_a["title"]))
+        st.session_state.setdefault("standards_assessment", aids[0])
+        if st.session_state["standards_assessment"] not in aids:
+            st.session_state["standards_assessment"] = aids[0]
+        a1, a2 = st.columns([3, 2])
+        a1.selectbox("Assessment", aids, key="standards_assessment", format_func=lambda a: titles.get(a, a))
+        aid = st.session_state["standards_assessment"]
+        with a2:
+            st.page_link("pages/2_Team_meeting.py", label="Open in the team meeting view", icon="👥",
+                         query_params=ui.link_params(assessment=aid, standard=codes[0]))
+            st.download_button("Download PDF meeting report",
+                               data=lambda a=aid: reports.meeting_pdf(page.con, a, page.meeting, f["school"],
+                                                                      page.name_style),
+                               file_name=reports.meeting_pdf_name(page.con, aid), mime="application/pdf",
+                               key="standards_pdf", on_click="ignore", icon="📄",
+                               help="Summary, by-standard chart, teacher comparison, intervention and extension "
+                                    "groups" + (" (names hidden: meeting mode is on)." if page.meeting else "."))
 
 with tab_items:
-    it = ui.data(se.items, codes, f["school"], f["grade"], f["subject"], date_from, date_to)
-    if it.empty:
-        st.info("No items are aligned to this standard in the chosen year.")
-    elif it["synthetic"].all():
-        st.info("These results were loaded per standard (no item-level data), so there are no item statistics: "
-                "each 'item' is the standard itself.", icon="🧩")
-    if not it.empty:
-        st.caption("Difficulty = average share of points earned (higher = easier). Discrimination = correlation of "
-                   "the item with the rest of the test (below 0.15 is weak; below 0 suggests a wrong key). "
-                   "Every student in the school who took the assessment counts.")
-        real = it[~it["synthetic"]]
-        if len(real) and real["discrimination"].notna().any():
-            shown = real.assign(item=[f"{a.split('-')[-1]}#{i}" for a, i in zip(real["assessment_id"], real["item"])])
-            ui.chart_with_png(page, charts.item_map_chart, shown, se.TOO_HARD, se.TOO_EASY, big=page.meeting,
-                              name="items", key="standards_items_chart")
-        t = it.rename(columns={"administered_on": "Date", "title": "Assessment", "item": "Item",
-                               "standard_code": "Standard", "points_possible": "Points",
-                               "correct_response": "Key", "students": "Students", "difficulty": "Difficulty",
-                               "discrimination": "Discrimination", "top_wrong": "Most common wrong answer",
-                               "top_wrong_share": "Chosen by", "flag": "Look at"})
-        t = t[["Date", "Assessment", "Item", "Standard", "Points", "Key", "Students", "Difficulty", "Discrimination",
-               "Most common wrong answer", "Chosen by", "Look at"]]
-        ui.table(page, ui.shown_dates(t), percent_cols=("Difficulty", "Chosen by"), key="standards_items_table")
-        ui.download_buttons(ui.shown_dates(t), "items", key="standards_items_dl")
+    if tab_items.open:
+        it = ui.data(se.items, codes, f["school"], f["grade"], f["subject"], date_from, date_to)
+        if it.empty:
+            st.info("No items are aligned to this standard in the chosen year.")
+        elif it["synthetic"].all():
+            st.info("These results were loaded per standard (no item-level data), so there are no item statistics: "
+                    "each 'item' is the standard itself.", icon="🧩")
+        if not it.empty:
+            st.caption("Difficulty = average share of points earned (higher = easier). Discrimination = correlation of "
+                       "the item with the rest of the test (below 0.15 is weak; below 0 suggests a wrong key). "
+                       "Every student in the school who took the assessment counts.")
+            real = it[~it["synthetic"]]
+            if len(real) and real["discrimination"].notna().any():
+                shown = real.assign(item=[f"{a.split('-')[-1]}#{i}"
+                                          for a, i in zip(real["assessment_id"], real["item"])])
+                ui.chart_with_png(page, charts.item_map_chart, shown, se.TOO_HARD, se.TOO_EASY, big=page.meeting,
+                                  name="items", key="standards_items_chart")
+            t = it.rename(columns={"administered_on": "Date", "title": "Assessment", "item": "Item",
+                                   "standard_code": "Standard", "points_possible": "Points",
+                                   "correct_response": "Key", "students": "Students", "difficulty": "Difficulty",
+                                   "discrimination": "Discrimination", "top_wrong": "Most common wrong answer",
+                                   "top_wrong_share": "Chosen by", "flag": "Look at"})
+            t = t[["Date", "Assessment", "Item", "Standard", "Points", "Key", "Students", "Difficulty",
+                   "Discrimination", "Most common wrong answer", "Chosen by", "Look at"]]
+            ui.table(page, ui.shown_dates(t), percent_cols=("Difficulty", "Chosen by"), key="standards_items_table")
+            ui.download_buttons(ui.shown_dates(t), "items", key="standards_items_dl")
 
 with tab_students:
-    st.caption("Students whose most recent result on the standard is below the cut, lowest first: who needs "
-               "more time and support on this skill across the school.")
-    if not_prof.empty:
-        st.success("Every student with a result is proficient on their most recent attempt.", icon="🎉")
-    else:
-        shown = ui.label_students(page, not_prof)
-        tlabels = ui.teacher_labels(page, list(not_prof["teacher_id"].dropna().unique()))
-        shown["class"] = [tlabels.get(t, t) if isinstance(t, str) else NO_CLASS for t in not_prof["teacher_id"]]
-        # A scale-score result reads as its score and level ('198 · 31st pct · LoAvg'), not 0%.
-        words = ui.data(se.latest_levels, codes, **scope)
-        wmap = {(str(a), b): r for a, b, r in zip(words["student_id"], words["standard_code"], words["result"])}
-        shown["latest_level"] = [wmap.get((str(a), b), "") for a, b in
-                                 zip(not_prof["student_id"], not_prof["standard_code"])]
-        t = shown.rename(columns={"student": "Student", "grade_level": "Grade", "class": "Class",
-                                  "standard_code": "Standard", "latest_score": "Latest score",
-                                  "latest_assessment": "Latest assessment", "latest_date": "Date",
-                                  "attempts": "Attempts", "best_score": "Best score",
-                                  "times_proficient": "Times proficient", "latest_level": "Latest level"})
-        t = t[["Student", "Grade", "Class", "Standard", "Latest score", "Latest assessment", "Date", "Attempts",
-               "Best score", "Times proficient"] + (["Latest level"] if len(words) else [])]
-        st.markdown(f"**{len(t)} not yet proficient**" + (f" ({t['Student'].nunique()} students)" if multi else ""))
-        ui.table(page, ui.shown_dates(t), percent_cols=("Latest score", "Best score"), key="standards_students_table")
-        ui.download_buttons(ui.shown_dates(t), "not_yet_proficient", key="standards_students_dl")
-        if not page.meeting and hasattr(ui, "student_link"):
-            sids = not_prof["student_id"].astype(str).tolist()
-            names = dict(zip(sids, t["Student"]))
-            uniq = list(dict.fromkeys(sids))
-            st.session_state.setdefault("standards_student", uniq[0])
-            if st.session_state["standards_student"] not in uniq:
-                st.session_state["standards_student"] = uniq[0]
-            c1, c2 = st.columns([2, 1])
-            c1.selectbox("Open a student's profile", uniq, key="standards_student",
-                         format_func=lambda s: names.get(s, s))
-            with c2:
-                ui.student_link(page, st.session_state["standards_student"], "Open profile")
+    if tab_students.open:
+        st.caption("Students whose most recent result on the standard is below the cut, lowest first: who needs "
+                   "more time and support on this skill across the school.")
+        if not_prof.empty:
+            st.success("Every student with a result is proficient on their most recent attempt.", icon="🎉")
+        else:
+            shown = ui.label_students(page, not_prof)
+            tlabels = ui.teacher_labels(page, list(not_prof["teacher_id"].dropna().unique()))
+            shown["class"] = [tlabels.get(t, t) if isinstance(t, str) else NO_CLASS for t in not_prof["teacher_id"]]
+            # A scale-score result reads as its score and level ('198 · 31st pct · LoAvg'), not 0%.
+            words = ui.data(se.latest_levels, codes, **scope)
+            wmap = {(str(a), b): r for a, b, r in zip(words["student_id"], words["standard_code"], words["result"])}
+            shown["latest_level"] = [wmap.get((str(a), b), "") for a, b in
+                                     zip(not_prof["student_id"], not_prof["standard_code"])]
+            t = shown.rename(columns={"student": "Student", "grade_level": "Grade", "class": "Class",
+                                      "standard_code": "Standard", "latest_score": "Latest score",
+                                      "latest_assessment": "Latest assessment", "latest_date": "Date",
+                                      "attempts": "Attempts", "best_score": "Best score",
+                                      "times_proficient": "Times proficient", "latest_level": "Latest level"})
+            t = t[["Student", "Grade", "Class", "Standard", "Latest score", "Latest assessment", "Date", "Attempts",
+                   "Best score", "Times proficient"] + (["Latest level"] if len(words) else [])]
+            st.markdown(f"**{len(t)} not yet proficient**" + (f" ({t['Student'].nunique()} students)" if multi else ""))
+            ui.table(page, ui.shown_dates(t), percent_cols=("Latest score", "Best score"),
+                     key="standards_students_table")
+            ui.download_buttons(ui.shown_dates(t), "not_yet_proficient", key="standards_students_dl")
+            if not page.meeting and hasattr(ui, "student_link"):
+                sids = not_prof["student_id"].astype(str).tolist()
+                names = dict(zip(sids, t["Student"]))
+                uniq = list(dict.fromkeys(sids))
+                st.session_state.setdefault("standards_student", uniq[0])
+                if st.session_state["standards_student"] not in uniq:
+                    st.session_state["standards_student"] = uniq[0]
+                c1, c2 = st.columns([2, 1])
+                c1.selectbox("Open a student's profile", uniq, key="standards_student",
+                             format_func=lambda s: names.get(s, s))
+                with c2:
+                    ui.student_link(page, st.session_state["standards_student"], "Open profile")
 
 all_tables = {"summary": summary, "by assessment": by_a, "not yet proficient": ui.label_students(page, not_prof)}
 st.download_button("Download every table (XLSX)", data=lambda: reports.workbook(all_tables),

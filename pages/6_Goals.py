@@ -160,7 +160,12 @@ for i in range(0, len(cards), 2):
             card(p)
 
 # --- tabs: detail, the principal's table, new goal, edit goal ------------------------------------------
-tab_detail, tab_all, tab_new, tab_edit = st.tabs(["Goal detail", "All goals (alignment)", "New goal", "Edit goal"])
+# The forms' fields live in closed tabs between visits (buttons are never held).
+ui.hold(*[f"goals_{form}_{name}" for form in ("new", "edit")
+          for name in goals.SPEC_FIELDS + ("override_on",)],
+        "goals_edit_goal", "goals_edit_by", "goals_edit_reason", "goals_edit_confirm_delete", "goals_detail_goal")
+tab_detail, tab_all, tab_new, tab_edit = ui.tabs(["Goal detail", "All goals (alignment)", "New goal", "Edit goal"],
+                                                  key="goals_tab")
 by_id = {p.goal_id: p for p in progs}
 ids = [p.goal_id for p in progs]
 
@@ -174,125 +179,127 @@ def goal_name(gid) -> str:
 
 
 with tab_detail:
-    if not ids:
-        st.info("Create a goal first.")
-    else:
-        if st.session_state.get("goals_detail_goal") not in ids:
-            st.session_state["goals_detail_goal"] = (cards or progs)[0].goal_id
-        gid = st.selectbox("Goal", ids, key="goals_detail_goal", format_func=goal_name)
-        p = by_id[gid]
-        s = p.spec
-        st.markdown(f"### {s.title}  \n{badge(p.status)}")
-        st.markdown(f"**Scope:** {scope_text(s)} · **level:** {s.level} · **owner:** {owner_label(s.owner)}"
-                    + (f" · **aligned under:** {goal_name(s.parent_goal_id)}" if s.parent_goal_id else ""))
-        st.markdown(f"**How it is measured:** {goals.describe_measure(s)}")
-        cohort = (f"Fixed cohort of **{p.cohort_size}** students stored when the goal was set; students who leave "
-                  "stay in the count as not assessed." if s.cohort == "fixed" else
-                  "Rolling: each point counts whoever is in scope and has a score then.")
-        st.markdown(f"**Cohort:** {cohort}")
-        b = p.baseline
-        if b.data_pct is not None:
-            btxt = (f"{pct(b.data_pct)} from the data ({base_counts(b)}"
-                    + (f", {b.n_expected - b.n_measured} expected but not assessed" if b.n_expected > b.n_measured
-                       else "") + f"; {b.label}, {day(b.date)})")
+    if tab_detail.open:
+        if not ids:
+            st.info("Create a goal first.")
         else:
-            btxt = "no result in the baseline window"
-        if b.overridden:
-            btxt += f"; **overridden to {pct(b.used_pct)}** — reason kept: “{b.reason}”"
-        st.markdown(f"**Baseline:** {btxt}.")
-        if s.kind == "reduce_failure":
-            st.markdown(f"**Target:** {s.reduce_by_pct:g}% fewer than the baseline's {pct(b.used_pct)} "
-                        f"(relative) = {pct(p.target_pct)}.")
-        st.markdown(more_text(p))
-        trajectory_chart(p, 300)
-        st.caption("Each point pools the matching assessments given on one date (or in one month). Its value is "
-                   "the share of those results at or above each assessment's cut (score ≥ cut), so a point with "
-                   "one assessment is its % proficient and a month is the average of its checks. Students "
-                   "expected but not assessed are counted and shown, never in the denominator."
-                   if s.kind != "growth" else
-                   "Each point compares every student's score there with their score in the starting window; "
-                   "the share who gained at least the set number of points (students with both scores).")
-        if not p.points.empty:
-            t = p.points.assign(not_assessed=(p.points["n_expected"] - p.points["n_measured"]).clip(lower=0))
-            cols = ["point_date", "label", "n_expected", "n_measured", "not_assessed", "n_results", "n_meeting",
-                    "value_pct"]
-            if (t["n_results"] == t["n_measured"]).all():
-                cols.remove("n_results")
-            st.dataframe(t[cols].rename(columns={
-                "point_date": "Date", "label": "Measured on", "n_expected": "Students expected",
-                "n_measured": "Students measured", "not_assessed": "Not assessed", "n_results": "Results",
-                "n_meeting": "Meeting the bar", "value_pct": p.metric}),
-                hide_index=True, width="stretch",
-                column_config={p.metric: st.column_config.NumberColumn(format="%.1f%%")})
-
-        left, right = st.columns(2)
-        with left:
-            st.markdown("#### Students nearest the bar")
-            near = ui.data(goals.nearest_students, gid)
-            if near.empty:
-                st.write("Nobody below the bar at the latest point." if p.current_point else
-                         "No measurement yet.")
+            if st.session_state.get("goals_detail_goal") not in ids:
+                st.session_state["goals_detail_goal"] = (cards or progs)[0].goal_id
+            gid = st.selectbox("Goal", ids, key="goals_detail_goal", format_func=goal_name)
+            p = by_id[gid]
+            s = p.spec
+            st.markdown(f"### {s.title}  \n{badge(p.status)}")
+            st.markdown(f"**Scope:** {scope_text(s)} · **level:** {s.level} · **owner:** {owner_label(s.owner)}"
+                        + (f" · **aligned under:** {goal_name(s.parent_goal_id)}" if s.parent_goal_id else ""))
+            st.markdown(f"**How it is measured:** {goals.describe_measure(s)}")
+            cohort = (f"Fixed cohort of **{p.cohort_size}** students stored when the goal was set; students who leave "
+                      "stay in the count as not assessed." if s.cohort == "fixed" else
+                      "Rolling: each point counts whoever is in scope and has a score then.")
+            st.markdown(f"**Cohort:** {cohort}")
+            b = p.baseline
+            if b.data_pct is not None:
+                btxt = (f"{pct(b.data_pct)} from the data ({base_counts(b)}"
+                        + (f", {b.n_expected - b.n_measured} expected but not assessed" if b.n_expected > b.n_measured
+                           else "") + f"; {b.label}, {day(b.date)})")
             else:
-                st.caption(f"At the latest point ({day(p.current_point['point_date'])}), the students below the bar "
-                           f"who are closest to it. {p.more_needed or 0} more needed for the target.")
-                labelled = ui.label_students(page, near)
-                # Scores as fractions (shown as whole %), gaps in points of score.
-                for c in ("start_pct", "score_pct", "cut_pct"):
-                    if c in labelled:
-                        labelled[c] = labelled[c] / 100
-                for c in ("gain_pts", "gap_pts"):
-                    if c in labelled:
-                        labelled[c] = labelled[c].round(1)
-                        if page.meeting:
-                            labelled[c] = labelled[c].map(lambda v: f"{v:.0f}")
-                if s.kind == "growth":
-                    cols = {"student": "Student", "start_pct": "Start", "score_pct": "Now",
-                            "gain_pts": "Gain (points)", "gap_pts": "Still needed"}
+                btxt = "no result in the baseline window"
+            if b.overridden:
+                btxt += f"; **overridden to {pct(b.used_pct)}** — reason kept: “{b.reason}”"
+            st.markdown(f"**Baseline:** {btxt}.")
+            if s.kind == "reduce_failure":
+                st.markdown(f"**Target:** {s.reduce_by_pct:g}% fewer than the baseline's {pct(b.used_pct)} "
+                            f"(relative) = {pct(p.target_pct)}.")
+            st.markdown(more_text(p))
+            trajectory_chart(p, 300)
+            st.caption("Each point pools the matching assessments given on one date (or in one month). Its value is "
+                       "the share of those results at or above each assessment's cut (score ≥ cut), so a point with "
+                       "one assessment is its % proficient and a month is the average of its checks. Students "
+                       "expected but not assessed are counted and shown, never in the denominator."
+                       if s.kind != "growth" else
+                       "Each point compares every student's score there with their score in the starting window; "
+                       "the share who gained at least the set number of points (students with both scores).")
+            if not p.points.empty:
+                t = p.points.assign(not_assessed=(p.points["n_expected"] - p.points["n_measured"]).clip(lower=0))
+                cols = ["point_date", "label", "n_expected", "n_measured", "not_assessed", "n_results", "n_meeting",
+                        "value_pct"]
+                if (t["n_results"] == t["n_measured"]).all():
+                    cols.remove("n_results")
+                st.dataframe(t[cols].rename(columns={
+                    "point_date": "Date", "label": "Measured on", "n_expected": "Students expected",
+                    "n_measured": "Students measured", "not_assessed": "Not assessed", "n_results": "Results",
+                    "n_meeting": "Meeting the bar", "value_pct": p.metric}),
+                    hide_index=True, width="stretch",
+                    column_config={p.metric: st.column_config.NumberColumn(format="%.1f%%")})
+
+            left, right = st.columns(2)
+            with left:
+                st.markdown("#### Students nearest the bar")
+                near = ui.data(goals.nearest_students, gid)
+                if near.empty:
+                    st.write("Nobody below the bar at the latest point." if p.current_point else
+                             "No measurement yet.")
                 else:
-                    cols = {"student": "Student", "score_pct": "Score", "cut_pct": "Cut",
-                            "gap_pts": "Below the cut (points)"}
-                    if int(p.current_point["n_assessments"]) > 1:
-                        cols = {"student": "Student", "assessment": "Closest miss on", **{
-                            k2: v for k2, v in cols.items() if k2 != "student"}}
-                ui.table(page, labelled[list(cols)].rename(columns=cols),
-                         percent_cols=("Start", "Now", "Score", "Cut"), key="goals_nearest_table")
-        with right:
-            st.markdown("#### Is the target realistic?")
-            feas = ui.data(goals.feasibility_of, gid)
-            st.markdown(feas.verdict)
-            if feas.n_compared:
-                st.caption(f"Planned: {feas.planned:+.1f} {feas.unit}. Compared with {feas.n_compared} changes by "
-                           f"similar groups (each grade on the same kind of assessment and subject, over a similar "
-                           f"span): median {feas.median:+.1f}, top 10% {feas.p90:+.1f}, best {feas.best:+.1f}.")
-                with st.expander("The comparisons"):
-                    st.dataframe(feas.comparisons, hide_index=True, width="stretch")
+                    st.caption(f"At the latest point ({day(p.current_point['point_date'])}), the students below the "
+                               f"bar who are closest to it. {p.more_needed or 0} more needed for the target.")
+                    labelled = ui.label_students(page, near)
+                    # Scores as fractions (shown as whole %), gaps in points of score.
+                    for c in ("start_pct", "score_pct", "cut_pct"):
+                        if c in labelled:
+                            labelled[c] = labelled[c] / 100
+                    for c in ("gain_pts", "gap_pts"):
+                        if c in labelled:
+                            labelled[c] = labelled[c].round(1)
+                            if page.meeting:
+                                labelled[c] = labelled[c].map(lambda v: f"{v:.0f}")
+                    if s.kind == "growth":
+                        cols = {"student": "Student", "start_pct": "Start", "score_pct": "Now",
+                                "gain_pts": "Gain (points)", "gap_pts": "Still needed"}
+                    else:
+                        cols = {"student": "Student", "score_pct": "Score", "cut_pct": "Cut",
+                                "gap_pts": "Below the cut (points)"}
+                        if int(p.current_point["n_assessments"]) > 1:
+                            cols = {"student": "Student", "assessment": "Closest miss on", **{
+                                k2: v for k2, v in cols.items() if k2 != "student"}}
+                    ui.table(page, labelled[list(cols)].rename(columns=cols),
+                             percent_cols=("Start", "Now", "Score", "Cut"), key="goals_nearest_table")
+            with right:
+                st.markdown("#### Is the target realistic?")
+                feas = ui.data(goals.feasibility_of, gid)
+                st.markdown(feas.verdict)
+                if feas.n_compared:
+                    st.caption(f"Planned: {feas.planned:+.1f} {feas.unit}. Compared with {feas.n_compared} changes by "
+                               f"similar groups (each grade on the same kind of assessment and subject, over a similar "
+                               f"span): median {feas.median:+.1f}, top 10% {feas.p90:+.1f}, best {feas.best:+.1f}.")
+                    with st.expander("The comparisons"):
+                        st.dataframe(feas.comparisons, hide_index=True, width="stretch")
 
 with tab_all:
-    rows = goals.table_rows(progs)
-    if not rows:
-        st.info("No goals yet.")
-    else:
-        df = pd.DataFrame(rows)
-        table = pd.DataFrame({
-            "Goal": ["\u2003" * d + ("↳ " if d else "") + t for d, t in zip(df["depth"], df["title"])],
-            "Status": df["status"],
-            "Level": df["level"],
-            "Owner": [owner_label(o) for o in df["owner"]],
-            "Aligned under": df["parent_title"].fillna(""),
-            "Metric": df["metric"],
-            "Baseline": df["baseline_pct"],
-            "Now": df["current_pct"],
-            "On the line now": df["expected_pct"],
-            "Target": df["target_pct"],
-            "By": df["target_date"],
-            "More students needed": df["more_students_needed"],
-            "Measured": df["n_measured"],
-        })
-        st.caption("Every goal, each followed by the goals aligned under it (individual → team → school → system).")
-        pct_cfg = {c: st.column_config.NumberColumn(format="%.1f%%")
-                   for c in ("Baseline", "Now", "On the line now", "Target")}
-        st.dataframe(table, hide_index=True, width="stretch", column_config=pct_cfg, key="goals_all_table")
-        ui.download_buttons(table, "goals", key="goals_all_dl")
+    if tab_all.open:
+        rows = goals.table_rows(progs)
+        if not rows:
+            st.info("No goals yet.")
+        else:
+            df = pd.DataFrame(rows)
+            table = pd.DataFrame({
+                "Goal": ["\u2003" * d + ("↳ " if d else "") + t for d, t in zip(df["depth"], df["title"])],
+                "Status": df["status"],
+                "Level": df["level"],
+                "Owner": [owner_label(o) for o in df["owner"]],
+                "Aligned under": df["parent_title"].fillna(""),
+                "Metric": df["metric"],
+                "Baseline": df["baseline_pct"],
+                "Now": df["current_pct"],
+                "On the line now": df["expected_pct"],
+                "Target": df["target_pct"],
+                "By": df["target_date"],
+                "More students needed": df["more_students_needed"],
+                "Measured": df["n_measured"],
+            })
+            st.caption("Every goal, each followed by the goals aligned under it (individual → team → school → system).")
+            pct_cfg = {c: st.column_config.NumberColumn(format="%.1f%%")
+                       for c in ("Baseline", "Now", "On the line now", "Target")}
+            st.dataframe(table, hide_index=True, width="stretch", column_config=pct_cfg, key="goals_all_table")
+            ui.download_buttons(table, "goals", key="goals_all_dl")
 
 # --- the goal form (new and edit share it) ---------------------------------------------------------------
 DEFAULTS = {"title": "", "kind": "raise_proficiency", "level": "team", "owner": "", "parent_goal_id": None,
@@ -454,6 +461,7 @@ def create_goal() -> None:
         del st.session_state[key]
     st.session_state["goals_flash"] = f"Goal #{new_id} saved."
     st.session_state["goals_detail_goal"] = new_id
+    st.session_state["goals_tab"] = "Goal detail"
 
 
 def save_goal(gid: int) -> None:
@@ -483,42 +491,44 @@ def delete_goal(gid: int) -> None:
 
 
 with tab_new:
-    if "goals_new_title" not in st.session_state:
-        start = {**DEFAULTS, **ui.data(goals.default_dates)}
-        start.update(school=f["school"], grade_level=f["grade"], subject=f["subject"],
-                     assessment_kind="benchmark" if "benchmark" in options["kind"] else None)
-        load_state("goals_new", start)
-    values = goal_form("goals_new")
-    errors = show_preview(values)
-    st.button("Create goal", type="primary", key="goals_new_create", disabled=bool(errors), on_click=create_goal)
-    if st.session_state.get("goals_new_error"):
-        st.error(st.session_state.pop("goals_new_error"))
+    if tab_new.open:
+        if "goals_new_title" not in st.session_state:
+            start = {**DEFAULTS, **ui.data(goals.default_dates)}
+            start.update(school=f["school"], grade_level=f["grade"], subject=f["subject"],
+                         assessment_kind="benchmark" if "benchmark" in options["kind"] else None)
+            load_state("goals_new", start)
+        values = goal_form("goals_new")
+        errors = show_preview(values)
+        st.button("Create goal", type="primary", key="goals_new_create", disabled=bool(errors), on_click=create_goal)
+        if st.session_state.get("goals_new_error"):
+            st.error(st.session_state.pop("goals_new_error"))
 
 with tab_edit:
-    if not ids:
-        st.info("Create a goal first.")
-    else:
-        if st.session_state.get("goals_edit_goal") not in ids:
-            st.session_state["goals_edit_goal"] = ids[0]
-        gid = st.selectbox("Goal to edit", ids, key="goals_edit_goal", format_func=goal_name)
-        if st.session_state.get("goals_edit_loaded") != gid:
-            load_state("goals_edit", asdict(by_id[gid].spec))
-            st.session_state["goals_edit_loaded"] = gid
-        values = goal_form("goals_edit", editing=gid)
-        errors = show_preview(values, editing=gid)
-        a, b = st.columns(2)
-        a.text_input("Your name (kept in the history)", key="goals_edit_by")
-        b.text_input("Why the change (kept in the history)", key="goals_edit_reason")
-        st.button("Save changes", type="primary", key="goals_edit_save", disabled=bool(errors), on_click=save_goal,
-                  args=(gid,))
-        if st.session_state.get("goals_edit_error"):
-            st.error(st.session_state.pop("goals_edit_error"))
-        st.markdown("#### History")
-        hist = ui.data(goals.history, gid)
-        st.dataframe(hist.drop(columns=["history_id"]).rename(columns={
-            "changed_at": "When", "changed_by": "Who", "action": "What", "field": "Field", "old_value": "Before",
-            "new_value": "After", "reason": "Why"}), hide_index=True, width="stretch", key="goals_history_table")
-        with st.expander("Delete this goal"):
-            st.checkbox("Yes, delete it (goals aligned under it move up a level)", key="goals_edit_confirm_delete")
-            st.button("Delete goal", key="goals_edit_delete", on_click=delete_goal, args=(gid,),
-                      disabled=not st.session_state.get("goals_edit_confirm_delete"))
+    if tab_edit.open:
+        if not ids:
+            st.info("Create a goal first.")
+        else:
+            if st.session_state.get("goals_edit_goal") not in ids:
+                st.session_state["goals_edit_goal"] = ids[0]
+            gid = st.selectbox("Goal to edit", ids, key="goals_edit_goal", format_func=goal_name)
+            if st.session_state.get("goals_edit_loaded") != gid:
+                load_state("goals_edit", asdict(by_id[gid].spec))
+                st.session_state["goals_edit_loaded"] = gid
+            values = goal_form("goals_edit", editing=gid)
+            errors = show_preview(values, editing=gid)
+            a, b = st.columns(2)
+            a.text_input("Your name (kept in the history)", key="goals_edit_by")
+            b.text_input("Why the change (kept in the history)", key="goals_edit_reason")
+            st.button("Save changes", type="primary", key="goals_edit_save", disabled=bool(errors), on_click=save_goal,
+                      args=(gid,))
+            if st.session_state.get("goals_edit_error"):
+                st.error(st.session_state.pop("goals_edit_error"))
+            st.markdown("#### History")
+            hist = ui.data(goals.history, gid)
+            st.dataframe(hist.drop(columns=["history_id"]).rename(columns={
+                "changed_at": "When", "changed_by": "Who", "action": "What", "field": "Field", "old_value": "Before",
+                "new_value": "After", "reason": "Why"}), hide_index=True, width="stretch", key="goals_history_table")
+            with st.expander("Delete this goal"):
+                st.checkbox("Yes, delete it (goals aligned under it move up a level)", key="goals_edit_confirm_delete")
+                st.button("Delete goal", key="goals_edit_delete", on_click=delete_goal, args=(gid,),
+                          disabled=not st.session_state.get("goals_edit_confirm_delete"))

@@ -87,3 +87,18 @@ def app_test(script: str, **kwargs):
     from streamlit.testing.v1 import AppTest
 
     return AppTest.from_file(str(ROOT / script), default_timeout=kwargs.pop("timeout", 120), **kwargs)
+
+
+def open_tab(at, key: str, label: str):
+    """Open one of a page's tabs (lib.ui.tabs draws only the open tab's content) and run the page again."""
+    at.session_state[key] = label
+    return at.run()
+
+
+def every_tab(at, key: str) -> list[str]:
+    """Open each of the page's tabs in turn, checking that none raises; returns the labels visited."""
+    labels = [t.label for t in at.tabs]
+    for label in labels:
+        open_tab(at, key, label)
+        assert not at.exception, (label, at.exception)
+    return labels

@@ -10,7 +10,7 @@ import streamlit as st
 
 from lib import store, trends
 from tests import trends_fixtures as tf
-from tests.conftest import app_pointed_at, demo_copy
+from tests.conftest import app_pointed_at, demo_copy, every_tab, open_tab
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/4_School_trends.py"
@@ -68,13 +68,18 @@ def test_first_screen_answers_with_the_right_numbers(demo_app, demo_db_file):
     assert "Biggest rise" in m and "Biggest drop" in m
     assert len(at.tabs) == 6
     assert not at.error
+    assert every_tab(at, "trends_tab")[-1] == "Early warning & goals"
+    assert not at.error
 
 
 def test_all_years_shows_growth_and_drill_down_reaches_named_students(demo_app, demo_db_file):
     at = open_page()
     at.selectbox(key="trends_year").set_value("2025-26").run()
     assert not at.exception
+    open_tab(at, "trends_tab", "Growth")
     assert not [i for i in at.info if "Growth needs" in i.value]
+    assert "Students with both" in table_text(at)
+    open_tab(at, "trends_tab", "Drill down")
     at.selectbox(key="trends_drill_grade").set_value("3").run()
     teachers = at.selectbox(key="trends_drill_teacher").options
     assert len(teachers) == 6  # All classes + 5 teachers
@@ -93,6 +98,7 @@ def test_all_years_shows_growth_and_drill_down_reaches_named_students(demo_app, 
 def test_meeting_mode_drill_down_shows_pseudonyms(demo_app, demo_db_file):
     at = open_page(meeting="1")
     at.selectbox(key="trends_year").set_value("2025-26").run()
+    open_tab(at, "trends_tab", "Drill down")
     at.selectbox(key="trends_drill_grade").set_value("3").run()
     options = at.selectbox(key="trends_drill_teacher").options
     assert any(re.fullmatch(r"Teacher [A-E]", o) for o in options)
@@ -143,6 +149,9 @@ def test_page_works_on_stores_that_lack_parts(kind, tmp_path, monkeypatch):
         for script in ("app.py", PAGE):
             at = open_page(script)
             assert not at.error, [e.value for e in at.error]
+        every_tab(at, "trends_tab")
+        assert not at.error, [e.value for e in at.error]
+        open_tab(at, "trends_tab", "What changed")
         if kind == "empty":
             assert any("No assessment results" in i.value for i in at.info)
         else:
@@ -150,6 +159,7 @@ def test_page_works_on_stores_that_lack_parts(kind, tmp_path, monkeypatch):
         if kind in ("one assessment",):
             assert any("no trend yet" in i.value for i in at.info)
         if kind == "no teachers":
+            open_tab(at, "trends_tab", "Drill down")
             at.selectbox(key="trends_drill_grade").set_value("4").run()
             assert not at.exception
             assert any("No class rosters" in i.value for i in at.info)
@@ -173,6 +183,8 @@ def test_early_warning_and_goal_summaries(demo_app, monkeypatch):
     monkeypatch.setattr(risk, "_CACHE", {})
     monkeypatch.setattr(risk, "cached_build", lambda con, *a, **k: Result())
     at = open_page()
+    assert not any(b.label == "Count students by risk band" for b in at.button)  # a closed tab: not drawn
+    open_tab(at, "trends_tab", "Early warning & goals")
     assert any(b.label == "Count students by risk band" for b in at.button)
     goal_tables = [t for t in at.table if "Status" in str(t.value)] + \
         [d for d in at.dataframe if "Status" in d.value.columns]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lib import meeting, privacy, store
-from tests.conftest import app_pointed_at, demo_copy
+from tests.conftest import app_pointed_at, demo_copy, open_tab
 from tests.test_meeting import demo_frames, pandas_roster, pandas_scores  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +62,7 @@ def test_headline_is_the_teams_latest_and_matches_pandas(demo_app, demo_frames):
     # Grid, groups, items and growth tabs are all there.
     assert [t.label for t in at.tabs] == ["Students × standards", "Who needs time and support", "Item analysis",
                                            "Growth"]
+    open_tab(at, "team_tab", "Who needs time and support")
     downloads = [b.label for b in at.get("download_button")]
     assert "Download CSV" in downloads and "Download XLSX" in downloads and "Printable view (HTML)" in downloads
 
@@ -82,6 +83,7 @@ def test_picking_an_assessment_with_a_wrong_key(demo_app):
     at.selectbox(key="team_assessment").set_value("A2025-3-M-b02").run()
     assert not at.exception
     assert at.query_params["assessment"] == "A2025-3-M-b02"
+    open_tab(at, "team_tab", "Item analysis")
     errors = [e.value for e in at.error]
     assert any(msg.startswith("Item 3 ") and "check the key" in msg for msg in errors)
 
@@ -153,9 +155,11 @@ def test_teacher_filter_narrows_student_views(demo_app):
 
 def test_growth_and_items_tabs_have_content(demo_app):
     at = open_page(grade="3", subject="Math")
+    open_tab(at, "team_tab", "Growth")
     assert at.selectbox(key="team_growth_standard").options == ["3.MD.B.3", "3.MD.B.4"]
-    captions = " ".join(c.value for c in at.caption)
-    assert "most recent earlier assessment" in captions and "Discrimination" in captions
+    assert "most recent earlier assessment" in " ".join(c.value for c in at.caption)
+    open_tab(at, "team_tab", "Item analysis")
+    assert "Discrimination" in " ".join(c.value for c in at.caption)
 
 
 def test_empty_store_says_what_to_do(app_db):
@@ -197,8 +201,10 @@ def test_scale_score_test_shows_vendor_levels_not_points(map_app):
     assert grid["Overall"].iloc[0] == "197 · 54th pct · Avg"       # lowest RIT first (188 + 9)
     goal = [c for c in grid.columns if "Operations and Algebraic" in c][0]
     assert set(grid[goal]) == {"210 · Avg", "197 · Low", "224 · Hi"}
+    open_tab(at, "team_tab", "Growth")
     growth = [df.value for df in at.dataframe if "Average change" in df.value.columns]
     assert growth and set(growth[0]["Average change"]) == {"+9 RIT"}
+    open_tab(at, "team_tab", "Item analysis")
     assert any("no item analysis" in i.value for i in at.info)
 
 
