@@ -65,9 +65,12 @@ def exercise_generic_controls(pg, label: str, max_each: int = 3) -> int:
     for i in range(tabs.count()):
         tab = tabs.nth(i)
         if tab.is_visible():
-            tab.click()  # tabs switch in the browser without a rerun
+            tab.click()  # the page reruns to draw the tab it opens (lib.ui.tabs)
             used += 1
+            rerun_wait(pg)
             assert_no_exception(pg, f"{label}: tab {i}")
+            panel = main.locator('[role="tabpanel"]:visible')
+            assert panel.count() and panel.first.inner_text().strip(), f"{label}: tab {i} drew nothing"
     boxes = main.locator('[data-testid="stCheckbox"]')
     for i in range(min(boxes.count(), max_each)):
         box = boxes.nth(i)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from lib import goals, privacy, store
-from tests.conftest import ROOT, app_test
+from tests.conftest import ROOT, app_test, open_tab
 
 PAGE = "pages/6_Goals.py"
 
@@ -48,6 +48,7 @@ def test_page_matches_cli(cli_goals):
     assert at.title[0].value == "Goals"
     for g in cli_goals:
         assert g["title"] in text
+    open_tab(at, "goals_tab", "All goals (alignment)")
     table = _principal_table(at)
     titles = [t.replace("\u2003", "").removeprefix("↳ ") for t in table["Goal"]]
     assert titles == [g["title"] for g in cli_goals]
@@ -65,6 +66,7 @@ def test_create_and_edit_goal_through_the_form(app_demo_db):
     """A goal written in the form is stored with its computed baseline; an edit keeps its history."""
     at = app_test(PAGE).run()
     assert not at.exception
+    open_tab(at, "goals_tab", "New goal")
     at.text_input(key="goals_new_title").input("Grade 5 Math: 80% proficient on CFAs")
     at.selectbox(key="goals_new_grade_level").set_value("5")
     at.selectbox(key="goals_new_subject").set_value("Math")
@@ -80,6 +82,7 @@ def test_create_and_edit_goal_through_the_form(app_demo_db):
     at.button(key="goals_new_create").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("saved" in s.value for s in at.success)
+    assert at.session_state["goals_tab"] == "Goal detail"  # the new goal is shown
 
     con = store.connect(app_demo_db)
     row = store.fetch_df(con, "SELECT * FROM goals WHERE title = 'Grade 5 Math: 80% proficient on CFAs'")
@@ -90,10 +93,12 @@ def test_create_and_edit_goal_through_the_form(app_demo_db):
         "5", "Math", "formative", "month", 80.0)
     expected_base = goals.compute_baseline(con, spec).data_pct
     assert expected_base is not None
+    open_tab(at, "goals_tab", "All goals (alignment)")
     shown = _principal_table(at)
     mine = shown[shown["Goal"].str.contains("Grade 5 Math: 80%")]
     assert mine["Baseline"].iat[0] == pytest.approx(round(expected_base, 1))
 
+    open_tab(at, "goals_tab", "Edit goal")
     at.selectbox(key="goals_edit_goal").set_value(gid).run()
     assert at.number_input(key="goals_edit_target_pct").value == 80.0
     at.number_input(key="goals_edit_target_pct").set_value(85.0)
@@ -145,4 +150,18 @@ def test_page_on_an_empty_store(app_db):
     at = app_test(PAGE).run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("No goals yet" in i.value for i in at.info)
+    open_tab(at, "goals_tab", "New goal")
     assert at.button(key="goals_new_create").disabled  # no title yet
+
+
+def test_the_form_keeps_what_was_typed_while_another_tab_is_open(app_demo_db):
+    """Only the open tab is drawn; a half-written goal is still there after a look at another tab."""
+    at = app_test(PAGE).run()
+    open_tab(at, "goals_tab", "New goal")
+    at.text_input(key="goals_new_title").input("Grade 4 ELA: half written").run()
+    at.number_input(key="goals_new_target_pct").set_value(77.0).run()
+    open_tab(at, "goals_tab", "All goals (alignment)")
+    assert not [t for t in at.text_input if t.key == "goals_new_title"]  # the form is not drawn meanwhile
+    open_tab(at, "goals_tab", "New goal")
+    assert at.text_input(key="goals_new_title").value == "Grade 4 ELA: half written"
+    assert at.number_input(key="goals_new_target_pct").value == 77.0

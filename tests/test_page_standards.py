@@ -10,7 +10,7 @@ import streamlit as st
 from lib import standards_explorer as se
 from lib import store, trends
 from tests import trends_fixtures as tf
-from tests.conftest import app_pointed_at, demo_copy
+from tests.conftest import app_pointed_at, demo_copy, every_tab, open_tab
 from tests.test_page_school_trends import STORES, metrics, open_page, sparse_db, table_text
 
 PAGE = "pages/5_Standards.py"
@@ -43,7 +43,10 @@ def test_a_standard_from_the_url(demo_app, demo_db_file):
     assert m["Students with a result"] == f"{int(summary.loc['3.NF.A.1', 'students']):,}"
     assert at.multiselect(key="standards_pick").value == ["3.NF.A.1"]
     assert len(at.tabs) == 5 and not at.error
+    every_tab(at, "standards_tab")
+    assert not at.error
     # Not-yet-proficient names are real outside meeting mode.
+    open_tab(at, "standards_tab", "Not yet proficient")
     first = not_prof["first_name"].iat[0] + " " + not_prof["last_name"].iat[0]
     assert first in table_text(at)
 
@@ -80,6 +83,7 @@ def test_nothing_picked_lists_matches(demo_app):
 def test_meeting_mode_lists_pseudonyms(demo_app, demo_db_file):
     at = open_page(PAGE, standard="3.NF.A.1", meeting="1")
     _, not_prof = expected_summary(demo_db_file, ("3.NF.A.1",))
+    open_tab(at, "standards_tab", "Not yet proficient")
     text = table_text(at)
     assert not [n for n in set(not_prof["last_name"]) if re.search(rf"\b{n}\b", text)]
     assert re.search(r"[A-Z][a-z]+ [A-Z][a-z]+ \d\d", text)
@@ -104,9 +108,13 @@ def test_page_works_on_stores_that_lack_parts(kind, tmp_path, monkeypatch):
             at.selectbox(key="standards_year").set_value("All years").run()
             assert not at.exception
         assert [m for m in metrics(at) if m.endswith("proficient now")]
+        every_tab(at, "standards_tab")
+        assert not at.error, [e.value for e in at.error]
         if kind == "no items (results per standard)":
+            open_tab(at, "standards_tab", "Items")
             assert any("loaded per standard" in i.value for i in at.info)
         if kind == "no teachers":
+            open_tab(at, "standards_tab", "By teacher")
             assert any("No class rosters" in i.value for i in at.info)
     finally:
         st.cache_resource.clear()
@@ -131,5 +139,6 @@ def test_a_vendor_goal_area_reads_in_levels(tmp_path):
     with app_pointed_at(path):
         at = open_page("pages/5_Standards.py", standard=code, year="All years")
         assert any("vendor's levels" in m.value for m in at.markdown)
+        open_tab(at, "standards_tab", "Not yet proficient")
         table = next(df.value for df in at.dataframe if "Latest level" in df.value.columns)
         assert list(table["Latest level"]) == ["210 · LoAvg"]      # S1: fall 201 + 9
