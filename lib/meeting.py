@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from lib import privacy, queries, stats
+from lib import kept, privacy, queries, stats
 
 # Levels: the cut splits proficient from not; "Approaching" is within GAP below it; "Exceeds" from
 # EXCEEDS_FROM up (when that lies above the cut). Pages may let a team edit both.
@@ -91,6 +91,15 @@ def _run_scored(con: duckdb.DuckDBPyConnection, name: str, aids: list[str], scal
 # Whether anyone has taken each assessment (for the default): its responses and scale results, counted
 # from the stored point scores (one row per student with n_items responses, migration 32) rather than
 # the ten million responses themselves (~10x cheaper; the same counts, as every response has its item).
+# The counts do not depend on the filters: computed once and kept while the data is unchanged (lib.kept).
+queries.define(
+    "meeting_taken",
+    """SELECT assessment_id, CAST(sum(n) AS BIGINT) AS n_responses FROM (
+           SELECT assessment_id, sum(n_items) AS n FROM points_overall GROUP BY assessment_id
+           UNION ALL
+           SELECT assessment_id, count(*) AS n FROM scores GROUP BY assessment_id)
+       GROUP BY assessment_id""",
+)
 queries.define(
     "meeting_assessment_options",
     """WITH a AS (
@@ -101,16 +110,10 @@ queries.define(
              AND ($date_to IS NULL OR a.administered_on <= $date_to)
              AND ($standard IS NULL OR EXISTS (SELECT 1 FROM items i WHERE i.assessment_id = a.assessment_id
                                                AND i.standard_code = $standard))
-       ),
-       -- Grouped before the join: a semi-join on 2.8M rows costs more than one grouping of them all.
-       taken AS (SELECT assessment_id, CAST(sum(n) AS BIGINT) AS n_responses FROM (
-                     SELECT assessment_id, sum(n_items) AS n FROM points_overall GROUP BY assessment_id
-                     UNION ALL
-                     SELECT assessment_id, count(*) AS n FROM scores GROUP BY assessment_id)
-                 GROUP BY assessment_id)
+       )
        SELECT a.assessment_id, a.title, a.subject, a.grade_level, a.kind, a.administered_on,
               a.proficiency_cut, coalesce(t.n_responses, 0) AS n_responses
-       FROM a LEFT JOIN taken t USING (assessment_id)
+       FROM a LEFT JOIN meeting_taken t USING (assessment_id)
        ORDER BY a.administered_on DESC NULLS LAST, grade_order(a.grade_level), a.subject, a.title""",
 )
 
@@ -130,8 +133,10 @@ def assessment_options(con: duckdb.DuckDBPyConnection, grade: str | None = None,
                        standard: str | None = None, date_from: dt.date | None = None,
                        date_to: dt.date | None = None) -> pd.DataFrame:
     """Assessments matching the shared filters, newest first, with how many responses each has."""
-    return queries.run(con, "meeting_assessment_options", grade=grade, subject=subject, standard=standard,
-                       date_from=date_from, date_to=date_to)
+    taken = kept.table(con, "meeting", ("taken",), lambda: kept.arrow(con, "meeting_taken", {}))
+    return kept.run(con, "meeting_assessment_options", {"meeting_taken": taken},
+                    {"grade": grade, "subject": subject, "standard": standard, "date_from": date_from,
+                     "date_to": date_to})
 
 
 def default_assessment(options: pd.DataFrame) -> str | None:
@@ -246,10 +251,14 @@ _define_scored(
               SELECT o.student_id, '{ALL_STANDARDS}', o.score FROM v_overall_scores o WHERE o.assessment_id = $aid)
        SELECT sc.standard_code, t.teacher_id,
               count(sc.score) AS n,
-              count(*) FILTER (WHERE sc.score >= a.cut) AS k
+              count(*) FILTER (WHERE sc.score >= a.cut) AS k,
+              -- the whole team (students with no class too), for "the rest of the team"
+              CAST(sum(count(sc.score)) OVER (PARTITION BY sc.standard_code) AS BIGINT) AS team_n,
+              CAST(sum(count(*) FILTER (WHERE sc.score >= a.cut)) OVER (PARTITION BY sc.standard_code) AS BIGINT)
+                  AS team_k
        FROM team t JOIN sc ON sc.student_id = t.student_id CROSS JOIN a
        WHERE sc.score IS NOT NULL
-       GROUP BY ALL""",
+       GROUP BY sc.standard_code, t.teacher_id""",
 )
 
 
@@ -265,28 +274,32 @@ def teacher_vs_team(con: duckdb.DuckDBPyConnection, aid: str, school: str | None
             "rest_lo", "rest_hi", "suppressed", "difference"]
     if counts.empty:
         return pd.DataFrame(columns=cols)
-    counts["n"] = counts["n"].astype("int64")
-    counts["k"] = counts["k"].astype("int64")
-    team = counts.groupby("standard_code", as_index=False)[["n", "k"]].sum().rename(
-        columns={"n": "team_n", "k": "team_k"})
-    df = counts[counts["teacher_id"].notna()].merge(team, on="standard_code")
-    df["rest_n"] = df["team_n"] - df["n"]
-    df["rest_k"] = df["team_k"] - df["k"]
-    df["pct"] = df["k"] / df["n"]
-    df["rest_pct"] = np.where(df["rest_n"] > 0, df["rest_k"] / df["rest_n"].where(df["rest_n"] > 0), np.nan)
-    df["lo"], df["hi"] = stats.wilson_arrays(df["k"], df["n"])
-    df["rest_lo"], df["rest_hi"] = stats.wilson_arrays(df["rest_k"], df["rest_n"])
-    df["suppressed"] = (df["n"] < min_n) | (df["rest_n"] < min_n)
-    for col in ("pct", "lo", "hi", "rest_pct", "rest_lo", "rest_hi"):
-        df[col] = df[col].astype("float64").where(~df["suppressed"])
-    df["difference"] = [
-        None if s else {"higher": "notably higher", "lower": "notably lower"}.get(
-            stats.compare_intervals(lo, hi, rlo, rhi))
-        for s, lo, hi, rlo, rhi in zip(df["suppressed"], df["lo"], df["hi"], df["rest_lo"], df["rest_hi"])
-    ]
-    # Suppressed groups keep no counts either: k of n would give the percentage back.
-    df["k"] = df["k"].where(~df["suppressed"])
-    df["rest_k"] = df["rest_k"].where(~df["suppressed"])
+    # Plain arrays, one frame at the end: per-column pandas operations cost more than the query here.
+    n_all, k_all = counts["n"].to_numpy("int64"), counts["k"].to_numpy("int64")
+    codes_all = counts["standard_code"].to_numpy(object)
+    team_n, team_k = counts["team_n"].to_numpy("int64"), counts["team_k"].to_numpy("int64")
+    mine = counts["teacher_id"].notna().to_numpy()  # students with no class count in the team only
+    n, k, codes = n_all[mine], k_all[mine], codes_all[mine]
+    rest_n, rest_k = team_n[mine] - n, team_k[mine] - k
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = k / n
+        rest_pct = np.where(rest_n > 0, rest_k / np.where(rest_n > 0, rest_n, 1), np.nan)
+    lo, hi = stats.wilson_arrays(k, n)
+    rest_lo, rest_hi = stats.wilson_arrays(rest_k, rest_n)
+    suppressed = (n < min_n) | (rest_n < min_n)
+    # Notable only when the two intervals do not overlap (stats.compare_intervals; NaN never compares).
+    difference = np.where(suppressed, None, np.where(lo > rest_hi, "notably higher",
+                                                     np.where(hi < rest_lo, "notably lower", None)))
+
+    def shown(values) -> np.ndarray:
+        # Suppressed groups keep no counts either: k of n would give the percentage back.
+        return np.where(suppressed, np.nan, np.asarray(values, dtype="float64"))
+
+    df = pd.DataFrame({"standard_code": codes, "teacher_id": counts["teacher_id"].to_numpy(object)[mine],
+                       "n": n, "k": shown(k), "pct": shown(pct), "lo": shown(lo), "hi": shown(hi),
+                       "rest_n": rest_n, "rest_k": shown(rest_k), "rest_pct": shown(rest_pct),
+                       "rest_lo": shown(rest_lo), "rest_hi": shown(rest_hi), "suppressed": suppressed,
+                       "difference": difference.astype(object)})
     # "All standards" first, then the standards in code order.
     df["_first"] = df["standard_code"] != ALL_STANDARDS
     df = df.sort_values(["_first", "standard_code", "teacher_id"]).reset_index(drop=True)

@@ -128,17 +128,22 @@ queries.define(
        ORDER BY a.administered_on, a.assessment_id, v.standard_code""",
 )
 
+# The kept roster (store.refresh_roster) holds every assessment the student took or was expected to take,
+# with the point score; scale-score results come from their view. One scan of the roster instead of the
+# roster view plus the score views.
 queries.define(
     "profile_assessments",
-    f"""WITH r AS (SELECT assessment_id, assessed FROM v_assessment_roster WHERE student_id = $sid),
-       o AS (SELECT assessment_id, earned, possible, score FROM v_overall_scores WHERE student_id = $sid)
+    f"""WITH r AS (SELECT assessment_id, earned, possible, score FROM assessment_roster WHERE student_id = $sid),
+       s AS (SELECT assessment_id, earned, possible, score FROM v_scale_overall_scores WHERE student_id = $sid),
+       o AS (SELECT r.assessment_id, coalesce(r.earned, s.earned) AS earned,
+                    coalesce(r.possible, s.possible) AS possible, coalesce(r.score, s.score) AS score
+             FROM r LEFT JOIN s USING (assessment_id))
        SELECT a.assessment_id, a.title, a.subject, coalesce(a.kind, 'formative') AS kind, a.administered_on,
               a.proficiency_cut AS cut, o.earned, o.possible, o.score,
               o.score >= a.proficiency_cut AS proficient,
               {_level_sql('o.score', 'a.proficiency_cut')} AS level,
               o.score IS NOT NULL AS assessed
-       FROM r JOIN assessments a ON a.assessment_id = r.assessment_id
-       LEFT JOIN o ON o.assessment_id = r.assessment_id
+       FROM o JOIN assessments a ON a.assessment_id = o.assessment_id
        ORDER BY a.administered_on, a.assessment_id""",
 )
 

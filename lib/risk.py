@@ -805,9 +805,10 @@ def student_risk(con: duckdb.DuckDBPyConnection, student_id: str) -> pd.DataFram
     empty = pd.DataFrame(columns=["Subject", "Grade", "Risk", "Band", "Reasons"])
     fingerprint = _fingerprint(con)
     cached = _CACHE.get((fingerprint, "", "summative"))
-    if cached is None and queries.scalar(con, "risk_is_kept", fingerprint=fingerprint):
-        # A result is kept: read this student's rows, not the whole district's predictions.
-        rows = queries.run(con, "risk_kept_student_rows", fingerprint=fingerprint, sid=str(student_id))
+    # A kept result: read this student's rows, not the whole district's predictions (rows found means kept).
+    rows = None if cached is not None else queries.run(con, "risk_kept_student_rows", fingerprint=fingerprint,
+                                                        sid=str(student_id))
+    if rows is not None and (len(rows) or queries.scalar(con, "risk_is_kept", fingerprint=fingerprint)):
         mode = rows["mode"].iat[0] if len(rows) else "model"
     else:
         result = cached or cached_build(con)

@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from lib import meeting, privacy, queries
+from lib import kept, meeting, privacy, queries
 
 TOO_HARD = 0.30
 TOO_EASY = 0.95
@@ -25,44 +25,44 @@ WEAK_DISCRIMINATION = 0.15
 
 # --- SQL building blocks ------------------------------------------------------------------------
 
-# The standards chosen, each student's score on them per assessment, filtered in SQL.
-_STD_SCORES = """
-chosen AS (SELECT unnest($codes::VARCHAR[]) AS standard_code),
-asm AS (
-    SELECT a.assessment_id, a.title, a.subject, a.grade_level, coalesce(a.kind, 'formative') AS kind,
-           a.administered_on, coalesce(a.proficiency_cut, 0.8) AS cut
-    FROM assessments a
-    WHERE ($grade IS NULL OR a.grade_level = $grade)
-      AND ($subject IS NULL OR lower(a.subject) = lower($subject))
-      AND ($date_from IS NULL OR a.administered_on >= $date_from)
-      AND ($date_to IS NULL OR a.administered_on <= $date_to)
-      AND (a.assessment_id IN (SELECT DISTINCT assessment_id FROM items
-                               WHERE list_contains($codes::VARCHAR[], standard_code))
-           OR a.assessment_id IN (SELECT DISTINCT assessment_id FROM v_scale_standard_scores
-                                  WHERE list_contains($codes::VARCHAR[], standard_code)))
-),
--- Scores on the chosen standards of those assessments only, from the stored point scores (kept by
--- every write, migration 32): regrouping their responses with their items cost ~4x more.
-v AS (
-    SELECT p.assessment_id, p.student_id, p.standard_code, p.earned, p.possible, p.score, p.n_items
-    FROM points_standard p
-    WHERE p.assessment_id IN (SELECT assessment_id FROM asm)
-      AND list_contains($codes::VARCHAR[], p.standard_code)
-      AND ($school IS NULL OR p.student_id IN (SELECT student_id FROM students WHERE school = $school))
-    UNION ALL
-    -- Scale-score results (earned 1 of 1 when proficient), see lib/formats/scale.py.
-    SELECT s.assessment_id, s.student_id, s.standard_code, s.earned, s.possible, s.score, s.n_items
-    FROM v_scale_standard_scores s
-    WHERE s.assessment_id IN (SELECT assessment_id FROM asm)
-      AND list_contains($codes::VARCHAR[], s.standard_code)
-),
--- The class of each student on each assessment: the kept roster (store.refresh_roster).
-klass AS (
-    SELECT r.assessment_id, r.student_id, r.teacher_id
-    FROM assessment_roster r
-    WHERE r.assessment_id IN (SELECT assessment_id FROM asm)
-),
-sc AS (
+# Each student's score on the chosen standards per assessment ("sc"), for the assessment-level filters
+# except dates, computed once per scope and kept (lib.kept) while the data is unchanged: a coach's page
+# asks ~8 questions of the same rows (summary, by grade, by teacher, by assessment over this year and all
+# years, not yet proficient, levels), and finding them is the expensive part at district scale.
+queries.define(
+    "standards_sc",
+    """WITH asm AS (
+        SELECT a.assessment_id, a.title, a.subject, a.grade_level, coalesce(a.kind, 'formative') AS kind,
+               a.administered_on, coalesce(a.proficiency_cut, 0.8) AS cut
+        FROM assessments a
+        WHERE ($grade IS NULL OR a.grade_level = $grade)
+          AND ($subject IS NULL OR lower(a.subject) = lower($subject))
+          AND (a.assessment_id IN (SELECT DISTINCT assessment_id FROM items
+                                   WHERE list_contains($codes::VARCHAR[], standard_code))
+               OR a.assessment_id IN (SELECT DISTINCT assessment_id FROM v_scale_standard_scores
+                                      WHERE list_contains($codes::VARCHAR[], standard_code)))
+    ),
+    -- Scores on the chosen standards of those assessments only, from the stored point scores (kept by
+    -- every write, migration 32): regrouping their responses with their items cost ~4x more.
+    v AS (
+        SELECT p.assessment_id, p.student_id, p.standard_code, p.earned, p.possible, p.score, p.n_items
+        FROM points_standard p
+        WHERE p.assessment_id IN (SELECT assessment_id FROM asm)
+          AND list_contains($codes::VARCHAR[], p.standard_code)
+          AND ($school IS NULL OR p.student_id IN (SELECT student_id FROM students WHERE school = $school))
+        UNION ALL
+        -- Scale-score results (earned 1 of 1 when proficient), see lib/formats/scale.py.
+        SELECT s.assessment_id, s.student_id, s.standard_code, s.earned, s.possible, s.score, s.n_items
+        FROM v_scale_standard_scores s
+        WHERE s.assessment_id IN (SELECT assessment_id FROM asm)
+          AND list_contains($codes::VARCHAR[], s.standard_code)
+    ),
+    -- The class of each student on each assessment: the kept roster (store.refresh_roster).
+    klass AS (
+        SELECT r.assessment_id, r.student_id, r.teacher_id
+        FROM assessment_roster r
+        WHERE r.assessment_id IN (SELECT assessment_id FROM asm)
+    )
     SELECT v.assessment_id, v.student_id, v.standard_code, v.score, v.earned, v.possible, v.n_items,
            asm.title, asm.subject, asm.grade_level, asm.kind, asm.administered_on, asm.cut,
            v.score >= asm.cut AS proficient,
@@ -72,17 +72,33 @@ sc AS (
     LEFT JOIN klass k ON k.assessment_id = v.assessment_id AND k.student_id = v.student_id
     LEFT JOIN students st ON st.student_id = v.student_id
     WHERE ($school IS NULL OR st.school = $school)
-      AND ($teacher IS NULL OR k.teacher_id = $teacher)
-),
-latest AS (
+      AND ($teacher IS NULL OR k.teacher_id = $teacher)""",
+)
+SC_KEYS = ("codes", "school", "grade", "subject", "teacher")
+USES_LATEST = {"standards_summary", "standards_by_grade", "standards_by_teacher", "standards_not_proficient",
+               "standards_levels", "standards_latest_levels"}
+
+# The questions read the kept rows (registered as standards_sc) within the dates, and each student's
+# most recent result on each standard (kept too, per scope and dates: standards_latest).
+_SC_DATED = """
+sc AS (
+    SELECT * FROM standards_sc
+    WHERE ($date_from IS NULL OR administered_on >= $date_from)
+      AND ($date_to IS NULL OR administered_on <= $date_to)
+)"""
+queries.define(
+    "standards_latest_rows",
+    f"""WITH {_SC_DATED}
     SELECT *,
            count(*) OVER (PARTITION BY student_id, standard_code) AS attempts,
            max(score) OVER (PARTITION BY student_id, standard_code) AS best_score,
            count(*) FILTER (WHERE proficient) OVER (PARTITION BY student_id, standard_code) AS times_proficient
     FROM sc
     QUALIFY row_number() OVER (PARTITION BY student_id, standard_code
-                               ORDER BY administered_on DESC NULLS LAST, assessment_id DESC) = 1
-)"""
+                               ORDER BY administered_on DESC NULLS LAST, assessment_id DESC) = 1""",
+)
+_STD_SCORES = _SC_DATED + """,
+latest AS (SELECT * FROM standards_latest)"""
 
 _AGG = """count(*) AS students,
        count(*) FILTER (WHERE proficient) AS proficient,
@@ -132,7 +148,7 @@ queries.define(
 
 queries.define(
     "standards_by_assessment",
-    f"""WITH {_STD_SCORES}
+    f"""WITH {_SC_DATED}
     SELECT assessment_id, title, subject, grade_level, kind, administered_on, cut, standard_code,
            {_AGG}, any_value(n_items) AS n_items
     FROM sc GROUP BY ALL
@@ -252,25 +268,39 @@ def _params(codes, school=None, grade=None, subject=None, teacher=None, date_fro
             "subject": subject or None, "teacher": teacher or None, "date_from": date_from, "date_to": date_to}
 
 
+def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pd.DataFrame:
+    """Run one question over the kept scores of its scope (computed on first use)."""
+    scope = {k: params[k] for k in SC_KEYS}
+    key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in scope.items())
+    dates = {"date_from": params["date_from"], "date_to": params["date_to"]}
+    sc = kept.table(con, "standards_sc", key, lambda: kept.arrow(con, "standards_sc", scope))
+    reads = {"standards_sc": sc}
+    if name in USES_LATEST:
+        reads["standards_latest"] = kept.table(
+            con, "standards_latest", (key, tuple(dates.items())),
+            lambda: kept.arrow(con, "standards_latest_rows", dates, {"standards_sc": sc}))
+    return kept.run(con, name, reads, dates)
+
+
 def summary(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
     """Per standard: students with a result, proficient now (latest result each), assessments, last date."""
-    return queries.run(con, "standards_summary", **_params(codes, **scope))
+    return _run(con, "standards_summary", _params(codes, **scope))
 
 
 def by_assessment(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
     """Per assessment and standard: students, proficient, % proficient, mean score (a time series)."""
-    return queries.run(con, "standards_by_assessment", **_params(codes, **scope))
+    return _run(con, "standards_by_assessment", _params(codes, **scope))
 
 
 def by_grade(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
     """Per grade tested and standard: % proficient on each student's latest result."""
-    return queries.run(con, "standards_by_grade", **_params(codes, **scope))
+    return _run(con, "standards_by_grade", _params(codes, **scope))
 
 
 def by_teacher(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], min_n: int = privacy.MIN_GROUP_TEAM,
                **scope) -> pd.DataFrame:
     """Per teacher and standard: % proficient on each student's latest result; groups under min_n hidden."""
-    df = queries.run(con, "standards_by_teacher", **_params(codes, **scope))
+    df = _run(con, "standards_by_teacher", _params(codes, **scope))
     if df.empty:
         return df.assign(suppressed=pd.Series(dtype=bool))
     out = privacy.suppress_small(df, "students", ["proficient", "pct_proficient", "mean_score"], min_n)
@@ -279,7 +309,7 @@ def by_teacher(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], min_n: in
 
 def not_yet_proficient(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
     """Students whose most recent result on a standard is below the cut, lowest first, with attempts and best score."""
-    return queries.run(con, "standards_not_proficient", **_params(codes, **scope))
+    return _run(con, "standards_not_proficient", _params(codes, **scope))
 
 
 def items(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], school=None, grade=None, subject=None,
@@ -348,14 +378,14 @@ queries.define(
 
 def levels(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
     """Where students stand in the vendor's own levels (latest scale-score result each); empty for points."""
-    df = queries.run(con, "standards_levels", **_params(codes, **scope))
+    df = _run(con, "standards_levels", _params(codes, **scope))
     out = meeting.levels_frame(df, list(codes))
     return out[out["standard_code"] != meeting.OVERALL].reset_index(drop=True)
 
 
 def latest_levels(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
     """For students not yet proficient on a scale-score standard: their latest result in words ('198 · LoAvg')."""
-    df = queries.run(con, "standards_latest_levels", **_params(codes, **scope))
+    df = _run(con, "standards_latest_levels", _params(codes, **scope))
     df["result"] = [meeting.scale_cell(s, lv, pc) for s, lv, pc in
                     zip(df["scale_score"], df["vendor_level"], df["percentile"])]
     return df[["student_id", "standard_code", "result"]]

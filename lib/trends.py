@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from lib import kept as kept_rows
 from lib import privacy, queries
 
 # Kinds of assessment that are comparable across time (the same test each window).
@@ -490,20 +491,6 @@ def _params(subject=None, grade=None, school=None, teacher=None, kinds=None, dat
 
 # --- rows shared between questions ----------------------------------------------------------------
 
-# What the shared rows read, cheaply (~2 ms at district size): the data version (bumped by every write
-# through lib) plus row counts and the assessments' hash, so most rows written around lib are noticed too.
-queries.define(
-    "trends_fingerprint",
-    # One UNION ALL (numbered: its rows may come in any order) plans faster than seven scalar subqueries.
-    """SELECT 1 AS k, max(value)::VARCHAR AS v FROM meta WHERE key = 'data_version'
-       UNION ALL SELECT 2, count(*)::VARCHAR FROM points_overall
-       UNION ALL SELECT 3, count(*)::VARCHAR FROM scores
-       UNION ALL SELECT 4, count(*)::VARCHAR FROM enrollments
-       UNION ALL SELECT 5, count(*)::VARCHAR FROM students
-       UNION ALL SELECT 6, count(*)::VARCHAR FROM sections
-       UNION ALL SELECT 7, sum(hash(t))::VARCHAR FROM assessments t""",
-)
-
 BASE_KEYS = ("subject", "grade", "school", "teacher", "kinds")
 # The shared rows each question reads, and which scope they are kept for ("undated": dates filter
 # whole assessments, so one set serves every date range).
@@ -526,24 +513,9 @@ def _covers(built: dict, wanted: dict) -> bool:
     return wanted["kinds"] is not None and set(wanted["kinds"]) <= set(built["kinds"])
 
 
-def _arrow(con: duckdb.DuckDBPyConnection, name: str, params: dict, tables: dict) -> pa.Table:
-    """A named query's rows as an Arrow table, with `tables` visible to it by name."""
-    cur = con.cursor()
-    try:
-        for table_name, table in tables.items():
-            cur.register(table_name, table)
-        return cur.sql(queries.QUERIES[name], params=params).to_arrow_table()
-    finally:
-        cur.close()
-
-
 def _cache(con: duckdb.DuckDBPyConnection) -> dict:
     """This connection's kept rows, emptied when the data they were computed from changed."""
-    cur = con.cursor()
-    try:
-        fingerprint = tuple(sorted(cur.execute(queries.QUERIES["trends_fingerprint"]).fetchall()))
-    finally:
-        cur.close()
+    fingerprint = kept_rows.fingerprint(con)
     kept = _CACHE.get(con)
     if kept is None or kept["fingerprint"] != fingerprint:
         kept = {"fingerprint": fingerprint, "bases": [], "shared": {}}
@@ -559,7 +531,7 @@ def _base(con: duckdb.DuckDBPyConnection, kept: dict, params: dict) -> pa.Table:
             bases.insert(0, bases.pop(i))
             return table
     wanted = {k: params[k] for k in BASE_KEYS}
-    table = _arrow(con, "trends_base", wanted, {})
+    table = kept_rows.arrow(con, "trends_base", wanted)
     bases.insert(0, (wanted, table))
     del bases[MAX_BASES:]
     return table
@@ -575,7 +547,7 @@ def _shared(con: duckdb.DuckDBPyConnection, kept: dict, name: str, params: dict)
     if key in shared:
         shared[key] = shared.pop(key)  # most recent last
         return shared[key]
-    table = _arrow(con, name, scope, {"trends_base": _base(con, kept, scope)})
+    table = kept_rows.arrow(con, name, scope, {"trends_base": _base(con, kept, scope)})
     shared[key] = table
     while len(shared) > MAX_SHARED:
         shared.pop(next(iter(shared)))

@@ -1,0 +1,92 @@
+"""Rows shared between the questions of one page, kept in memory while the data they come from is unchanged.
+
+A page asks several questions of the same rows (the scores on a standard, a school's roster): those rows
+are computed once per connection and scope, and every question then reads them. They are dropped when
+the data fingerprint changes: the data version (bumped by every write through lib) plus row counts and the
+assessments' hash, so most rows written around lib are noticed too.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from lib import queries
+
+queries.define(
+    "kept_fingerprint",
+    # One UNION ALL (numbered: its rows may come in any order) plans faster than seven scalar subqueries.
+    """SELECT 1 AS k, max(value)::VARCHAR AS v FROM meta WHERE key = 'data_version'
+       UNION ALL SELECT 2, count(*)::VARCHAR FROM points_overall
+       UNION ALL SELECT 3, count(*)::VARCHAR FROM scores
+       UNION ALL SELECT 4, count(*)::VARCHAR FROM enrollments
+       UNION ALL SELECT 5, count(*)::VARCHAR FROM students
+       UNION ALL SELECT 6, count(*)::VARCHAR FROM sections
+       UNION ALL SELECT 7, sum(hash(t))::VARCHAR FROM assessments t""",
+)
+
+MAX_TABLES = 12  # per connection and namespace, most recently used kept
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_LOCK = threading.RLock()
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection) -> tuple:
+    """What the kept rows were computed from (~2 ms at district size)."""
+    cur = con.cursor()
+    try:
+        return tuple(sorted(cur.execute(queries.QUERIES["kept_fingerprint"]).fetchall()))
+    finally:
+        cur.close()
+
+
+def current(con: duckdb.DuckDBPyConnection) -> dict:
+    """This connection's kept rows, emptied when the data they were computed from changed."""
+    fp = fingerprint(con)
+    with _LOCK:
+        kept = _CACHE.get(con)
+        if kept is None or kept["fingerprint"] != fp:
+            kept = {"fingerprint": fp}
+            _CACHE[con] = kept
+        return kept
+
+
+def arrow(con: duckdb.DuckDBPyConnection, name: str, params: dict, tables: dict | None = None) -> pa.Table:
+    """A named query's rows as an Arrow table, with `tables` visible to it by name."""
+    cur = con.cursor()
+    try:
+        for table_name, table in (tables or {}).items():
+            cur.register(table_name, table)
+        return cur.sql(queries.QUERIES[name], params=params).to_arrow_table()
+    finally:
+        cur.close()
+
+
+def table(con: duckdb.DuckDBPyConnection, namespace: str, key: tuple, compute: Callable[[], pa.Table]) -> pa.Table:
+    """The kept table for `key` in `namespace`, computed (and kept) when missing."""
+    with _LOCK:
+        space = current(con).setdefault(namespace, {})
+        if key in space:
+            space[key] = space.pop(key)  # most recent last
+            return space[key]
+        result = compute()
+        space[key] = result
+        while len(space) > MAX_TABLES:
+            space.pop(next(iter(space)))
+        return result
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, reads: dict[str, pa.Table], params: dict) -> pd.DataFrame:
+    """Run a named question over kept tables (registered under their names) with its parameters."""
+    cur = con.cursor()
+    try:
+        for table_name, t in reads.items():
+            cur.register(table_name, t)
+        sql = queries.QUERIES[name]
+        return cur.execute(sql, params).df() if params else cur.execute(sql).df()
+    finally:
+        cur.close()
