@@ -64,7 +64,8 @@ def show(df: pd.DataFrame, key: str, extra: tuple = ()) -> None:
     ui.table(page, shown[first + rest + (["ID"] if "ID" in shown else [])], key=key)
 
 
-all_open = ui.data(interventions.listing, True)
+every_iv = ui.data(interventions.listing, False)  # one listing: the open ones are a part of it
+all_open = every_iv[every_iv["status"].isin(interventions.OPEN_STATUSES)].reset_index(drop=True)
 open_iv = scoped(all_open)
 today = st.session_state["iv_today"]
 due = open_iv[open_iv["next_review"] <= today]
@@ -163,7 +164,7 @@ if submitted:
 
 # --- one intervention: update, history, before/after ---------------------------------------------------
 st.subheader("Is it working?")
-every = scoped(ui.data(interventions.listing, False))
+every = scoped(every_iv)
 if every.empty:
     st.info("No interventions yet.", icon=":material/support:")
     st.stop()

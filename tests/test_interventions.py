@@ -92,6 +92,17 @@ def test_review_list_every_three_weeks(school):
     assert iv.review_dates(D(2026, 10, 1), D(2026, 10, 25)) == [D(2026, 10, 1), D(2026, 10, 22), D(2026, 11, 12)]
 
 
+def test_open_ones_are_the_open_part_of_every_one_in_order(school):
+    """The Interventions page takes the open list from the full one: same rows, same order."""
+    a = iv.add(school, "A", 2, "Reteach", D(2026, 10, 1))
+    iv.add(school, "B", 3, "Tutoring", D(2026, 10, 2))
+    iv.update(school, a, status="goal met", note="Met the goal", noted_on=D(2026, 10, 20))
+    every = iv.listing(school, open_only=False)
+    assert len(every) == 2
+    part = every[every["status"].isin(iv.OPEN_STATUSES)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(part, iv.listing(school, open_only=True))
+
+
 def test_queue_of_flagged_students_not_yet_supported(school):
     """Flagged rows drop out of the queue once they have open help in the subject, help this year, or a note."""
     iv.add(school, "A", 2, "Reteach", D(2026, 10, 1), subject="Math")
