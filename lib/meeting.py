@@ -121,11 +121,12 @@ queries.define(
     "meeting_assessment_info",
     """SELECT a.assessment_id, a.title, a.subject, a.grade_level, coalesce(a.kind, 'formative') AS kind,
               a.administered_on, a.proficiency_cut AS cut,
-              (SELECT count(*) FROM items i WHERE i.assessment_id = a.assessment_id) AS n_items,
-              (SELECT sum(points_possible) FROM items i WHERE i.assessment_id = a.assessment_id) AS points,
-              (SELECT count(DISTINCT standard_code) FROM items i
-                WHERE i.assessment_id = a.assessment_id AND standard_code IS NOT NULL) AS n_standards
-       FROM assessments a WHERE a.assessment_id = $aid""",
+              count(i.item) AS n_items, sum(i.points_possible) AS points,
+              count(DISTINCT i.standard_code) AS n_standards
+       FROM assessments a LEFT JOIN items i ON i.assessment_id = a.assessment_id
+       WHERE a.assessment_id = $aid
+       GROUP BY a.assessment_id, a.title, a.subject, a.grade_level, a.kind, a.administered_on,
+                a.proficiency_cut""",
 )
 
 
@@ -417,38 +418,51 @@ _ITEM_RESP = f"""{_TEAM},
        tot AS (SELECT student_id, sum(points_earned) AS total, sum(points_possible) AS total_possible
                FROM resp GROUP BY student_id)"""
 
+# Item statistics and answer choices both read the team's responses to the test: those rows are found
+# once per (assessment, school) and kept while the data is unchanged (lib.kept).
+queries.define(
+    "meeting_item_rows",
+    f"""WITH {_ITEM_RESP}
+       SELECT r.*, t.total, t.total_possible FROM resp r JOIN tot t USING (student_id)""",
+)
+
 queries.define(
     "meeting_items",
-    f"""WITH {_ITEM_RESP}
-       SELECT r.item, any_value(r.position) AS position, any_value(r.standard_code) AS standard_code,
-              any_value(r.points_possible) AS points_possible, any_value(r.correct_response) AS correct_response,
+    """SELECT item, any_value(position) AS position, any_value(standard_code) AS standard_code,
+              any_value(points_possible) AS points_possible, any_value(correct_response) AS correct_response,
               count(*) AS students,
-              avg(r.points_earned / nullif(r.points_possible, 0)) AS difficulty,
-              corr(r.points_earned, t.total - r.points_earned) AS discrimination,
-              count(r.response) AS with_response
-       FROM resp r JOIN tot t USING (student_id)
-       GROUP BY r.item
-       ORDER BY position NULLS LAST, try_cast(r.item AS INTEGER) NULLS LAST, r.item""",
+              avg(points_earned / nullif(points_possible, 0)) AS difficulty,
+              corr(points_earned, total - points_earned) AS discrimination,
+              count(response) AS with_response
+       FROM meeting_item_rows
+       GROUP BY item
+       ORDER BY position NULLS LAST, try_cast(item AS INTEGER) NULLS LAST, item""",
 )
 
 queries.define(
     "meeting_distractors",
-    f"""WITH {_ITEM_RESP}
-       SELECT r.item, any_value(r.position) AS position, r.response,
-              any_value(r.correct_response) AS correct_response,
-              r.response = any_value(r.correct_response) AS is_key,
+    """SELECT item, any_value(position) AS position, response,
+              any_value(correct_response) AS correct_response,
+              response = any_value(correct_response) AS is_key,
               count(*) AS students,
-              avg((t.total - r.points_earned) / nullif(t.total_possible - r.points_possible, 0)) AS rest_score
-       FROM resp r JOIN tot t USING (student_id)
-       WHERE r.response IS NOT NULL
-       GROUP BY r.item, r.response
-       ORDER BY position NULLS LAST, try_cast(r.item AS INTEGER) NULLS LAST, r.item, r.response""",
+              avg((total - points_earned) / nullif(total_possible - points_possible, 0)) AS rest_score
+       FROM meeting_item_rows
+       WHERE response IS NOT NULL
+       GROUP BY item, response
+       ORDER BY position NULLS LAST, try_cast(item AS INTEGER) NULLS LAST, item, response""",
 )
+
+
+def _item_question(con: duckdb.DuckDBPyConnection, name: str, aid: str, school: str | None) -> pd.DataFrame:
+    """Run an item question over the team's kept responses to the assessment."""
+    rows = kept.table(con, "meeting_item_rows", (aid, school),
+                      lambda: kept.arrow(con, "meeting_item_rows", {"aid": aid, "school": school}))
+    return kept.run(con, name, {"meeting_item_rows": rows}, {})
 
 
 def distractors(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> pd.DataFrame:
     """Per item and answer chosen: how many students chose it and how those students did on the rest."""
-    df = queries.run(con, "meeting_distractors", aid=aid, school=school)
+    df = _item_question(con, "meeting_distractors", aid, school)
     if df.empty:
         return df.assign(share=pd.Series(dtype="float64"))
     df["students"] = df["students"].astype("int64")
@@ -458,7 +472,7 @@ def distractors(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = N
 
 def item_stats(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> pd.DataFrame:
     """Per item: difficulty and corrected item-total discrimination (flag_items adds the flags)."""
-    return queries.run(con, "meeting_items", aid=aid, school=school)
+    return _item_question(con, "meeting_items", aid, school)
 
 
 def item_analysis(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> pd.DataFrame:
