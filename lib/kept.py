@@ -8,6 +8,7 @@ assessments' hash, so most rows written around lib are noticed too.
 
 from __future__ import annotations
 
+import re
 import threading
 import weakref
 from collections.abc import Callable
@@ -87,6 +88,7 @@ def run(con: duckdb.DuckDBPyConnection, name: str, reads: dict[str, pa.Table], p
         for table_name, t in reads.items():
             cur.register(table_name, t)
         sql = queries.QUERIES[name]
+        params = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}  # DuckDB refuses unused ones
         return cur.execute(sql, params).df() if params else cur.execute(sql).df()
     finally:
         cur.close()

@@ -86,6 +86,36 @@ def _run_scored(con: duckdb.DuckDBPyConnection, name: str, aids: list[str], scal
     return queries.run(con, name if scale & {str(a) for a in aids} else name + "_points", **params)
 
 
+# The team's rows for one assessment: its roster (expected students, class, names) and each team
+# student's scores (per standard, and overall with is_overall), found once per (assessment, school)
+# and kept while the data is unchanged (lib.kept). The page's questions (headline, not assessed, by
+# standard, each class beside the team, the grid) all read these few hundred rows.
+queries.define("meeting_team_rows", f"WITH {_TEAM} SELECT * FROM team")
+_define_scored(
+    "meeting_team_scores",
+    f"""WITH {_TEAM}
+       SELECT v.student_id, v.standard_code, v.earned, v.possible, v.score, FALSE AS is_overall
+       FROM v_standard_scores v
+       WHERE v.assessment_id = $aid AND v.student_id IN (SELECT student_id FROM team)
+       UNION ALL
+       SELECT o.student_id, NULL, o.earned, o.possible, o.score, TRUE
+       FROM v_overall_scores o
+       WHERE o.assessment_id = $aid AND o.student_id IN (SELECT student_id FROM team)""",
+)
+
+
+def _team_question(con: duckdb.DuckDBPyConnection, name: str, aid: str, school: str | None,
+                   **params) -> pd.DataFrame:
+    """Run one question over the team's kept roster (meeting_team) and scores (meeting_team_scores)."""
+    def build() -> tuple:
+        scope = {"aid": aid, "school": school}
+        scored = "meeting_team_scores" if _scale_ids(con, [aid]) else "meeting_team_scores_points"
+        return kept.arrow(con, "meeting_team_rows", scope), kept.arrow(con, scored, scope)
+
+    team, scores = kept.table(con, "meeting_team", (aid, school), build)
+    return kept.run(con, name, {"meeting_team": team, "meeting_team_scores": scores}, {"aid": aid, **params})
+
+
 # --- assessments -------------------------------------------------------------------------------
 
 # Whether anyone has taken each assessment (for the default): its responses and scale results, counted
@@ -162,32 +192,30 @@ def assessment_info(con: duckdb.DuckDBPyConnection, aid: str) -> dict | None:
 
 # --- headline ----------------------------------------------------------------------------------
 
-_define_scored(
+queries.define(
     "meeting_headline",
-    f"""WITH {_TEAM},
-       cut AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $aid),
-       overall AS (SELECT student_id, score FROM v_overall_scores WHERE assessment_id = $aid)
+    """WITH cut AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $aid),
+       overall AS (SELECT student_id, score FROM meeting_team_scores WHERE is_overall)
        SELECT count(o.score) AS assessed,
               count(*) FILTER (WHERE o.score >= cut.cut) AS proficient,
               count(*) FILTER (WHERE NOT t.assessed) AS not_assessed,
               count(*) AS on_roster,
               avg(o.score) AS mean_score,
               any_value(cut.cut) AS cut
-       FROM team t CROSS JOIN cut LEFT JOIN overall o ON o.student_id = t.student_id""",
+       FROM meeting_team t CROSS JOIN cut LEFT JOIN overall o ON o.student_id = t.student_id""",
 )
 
 queries.define(
     "meeting_not_assessed",
-    f"""WITH {_TEAM}
-       SELECT t.student_id, t.first_name, t.last_name, t.teacher_id, t.section_id
-       FROM team t WHERE NOT t.assessed
+    """SELECT t.student_id, t.first_name, t.last_name, t.teacher_id, t.section_id
+       FROM meeting_team t WHERE NOT t.assessed
        ORDER BY t.teacher_id NULLS LAST, t.last_name, t.first_name, t.student_id""",
 )
 
 
 def headline(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> dict:
     """% proficient overall, students assessed and students expected but not assessed."""
-    row = _run_scored(con, "meeting_headline", [aid], aid=aid, school=school).iloc[0].to_dict()
+    row = _team_question(con, "meeting_headline", aid, school).iloc[0].to_dict()
     assessed, proficient = int(row["assessed"]), int(row["proficient"])
     lo, hi = stats.wilson_interval(proficient, assessed)
     return {"assessed": assessed, "proficient": proficient, "not_assessed": int(row["not_assessed"]),
@@ -197,20 +225,19 @@ def headline(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None
 
 def not_assessed(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> pd.DataFrame:
     """The students expected to take the assessment who have no result (named, with their teacher)."""
-    return queries.run(con, "meeting_not_assessed", aid=aid, school=school)
+    return _team_question(con, "meeting_not_assessed", aid, school)
 
 
 # --- by standard -------------------------------------------------------------------------------
 
-_define_scored(
+queries.define(
     "meeting_by_standard",
-    f"""WITH {_TEAM},
-       a AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $aid),
+    f"""WITH a AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $aid),
        it AS (SELECT standard_code, count(*) AS n_items, sum(points_possible) AS points, min(position) AS first_pos
               FROM items WHERE assessment_id = $aid AND standard_code IS NOT NULL GROUP BY standard_code),
        sc AS (SELECT v.student_id, v.standard_code, v.score, {_level_sql('v.score', 'a.cut')} AS level
-              FROM v_standard_scores v CROSS JOIN a
-              WHERE v.assessment_id = $aid AND v.student_id IN (SELECT student_id FROM team))
+              FROM meeting_team_scores v CROSS JOIN a
+              WHERE NOT v.is_overall)
        SELECT it.standard_code, std.description, it.n_items, it.points,
               count(sc.score) AS students,
               count(*) FILTER (WHERE sc.score >= a.cut) AS proficient,
@@ -231,25 +258,24 @@ _define_scored(
 def by_standard(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None,
                 gap: float = DEFAULT_GAP, exceeds: float = DEFAULT_EXCEEDS) -> pd.DataFrame:
     """% proficient per standard with its item count, level counts and a thin-evidence flag."""
-    df = _run_scored(con, "meeting_by_standard", [aid], aid=aid, school=school, gap=gap, exceeds=exceeds)
-    for col in ("students", "proficient", "n_items", "n_beginning", "n_approaching", "n_meets", "n_exceeds"):
-        df[col] = df[col].astype("int64")
-    df["pct"] = [stats.percent(k, n) for k, n in zip(df["proficient"], df["students"])]
-    df["lo"], df["hi"] = stats.wilson_arrays(df["proficient"], df["students"])
-    df["thin"] = df["n_items"] < THIN_EVIDENCE_ITEMS
-    return df
+    df = _team_question(con, "meeting_by_standard", aid, school, gap=gap, exceeds=exceeds)
+    counts = {col: df[col].to_numpy("int64") for col in ("students", "proficient", "n_items", "n_beginning",
+                                                          "n_approaching", "n_meets", "n_exceeds")}
+    k, n = counts["proficient"], counts["students"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)  # stats.percent: NaN when nobody took it
+    lo, hi = stats.wilson_arrays(k, n)
+    return df.assign(**counts, pct=pct, lo=lo, hi=hi, thin=counts["n_items"] < THIN_EVIDENCE_ITEMS)
 
 
 # --- teacher next to the rest of the team ------------------------------------------------------
 
-_define_scored(
+queries.define(
     "meeting_teacher_counts",
-    f"""WITH {_TEAM},
-       a AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $aid),
-       sc AS (SELECT v.student_id, v.standard_code, v.score FROM v_standard_scores v
-              WHERE v.assessment_id = $aid
-              UNION ALL
-              SELECT o.student_id, '{ALL_STANDARDS}', o.score FROM v_overall_scores o WHERE o.assessment_id = $aid)
+    """WITH a AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $aid),
+       sc AS (SELECT student_id, CASE WHEN is_overall THEN $all_standards ELSE standard_code END AS standard_code,
+                     score
+              FROM meeting_team_scores)
        SELECT sc.standard_code, t.teacher_id,
               count(sc.score) AS n,
               count(*) FILTER (WHERE sc.score >= a.cut) AS k,
@@ -257,7 +283,7 @@ _define_scored(
               CAST(sum(count(sc.score)) OVER (PARTITION BY sc.standard_code) AS BIGINT) AS team_n,
               CAST(sum(count(*) FILTER (WHERE sc.score >= a.cut)) OVER (PARTITION BY sc.standard_code) AS BIGINT)
                   AS team_k
-       FROM team t JOIN sc ON sc.student_id = t.student_id CROSS JOIN a
+       FROM meeting_team t JOIN sc ON sc.student_id = t.student_id CROSS JOIN a
        WHERE sc.score IS NOT NULL
        GROUP BY sc.standard_code, t.teacher_id""",
 )
@@ -270,7 +296,7 @@ def teacher_vs_team(con: duckdb.DuckDBPyConnection, aid: str, school: str | None
     "notably higher/lower" only when the two intervals do not overlap; a teacher or a rest-of-team
     group under `min_n` students is suppressed (values blanked, the row kept and marked).
     """
-    counts = _run_scored(con, "meeting_teacher_counts", [aid], aid=aid, school=school)
+    counts = _team_question(con, "meeting_teacher_counts", aid, school, all_standards=ALL_STANDARDS)
     cols = ["standard_code", "teacher_id", "n", "k", "pct", "lo", "hi", "rest_n", "rest_k", "rest_pct",
             "rest_lo", "rest_hi", "suppressed", "difference"]
     if counts.empty:
@@ -309,17 +335,16 @@ def teacher_vs_team(con: duckdb.DuckDBPyConnection, aid: str, school: str | None
 
 # --- student x standard grid and groups --------------------------------------------------------
 
-_define_scored(
+queries.define(
     "meeting_student_scores",
-    f"""WITH {_TEAM},
-       a AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $aid),
-       sc AS (SELECT student_id, standard_code, earned, possible, score FROM v_standard_scores
-              WHERE assessment_id = $aid),
-       overall AS (SELECT student_id, score FROM v_overall_scores WHERE assessment_id = $aid)
+    f"""WITH a AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $aid),
+       sc AS (SELECT student_id, standard_code, earned, possible, score FROM meeting_team_scores
+              WHERE NOT is_overall),
+       overall AS (SELECT student_id, score FROM meeting_team_scores WHERE is_overall)
        SELECT t.student_id, t.first_name, t.last_name, t.teacher_id, sc.standard_code, sc.earned, sc.possible,
               sc.score, {_level_sql('sc.score', 'a.cut')} AS level,
               o.score AS overall, {_level_sql('o.score', 'a.cut')} AS overall_level, a.cut
-       FROM team t JOIN overall o ON o.student_id = t.student_id
+       FROM meeting_team t JOIN overall o ON o.student_id = t.student_id
        JOIN sc ON sc.student_id = t.student_id CROSS JOIN a
        ORDER BY t.last_name, t.first_name, t.student_id, sc.standard_code""",
 )
@@ -328,8 +353,7 @@ _define_scored(
 def student_scores(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None,
                    gap: float = DEFAULT_GAP, exceeds: float = DEFAULT_EXCEEDS) -> pd.DataFrame:
     """One row per assessed student and standard: score, level, overall score (long form)."""
-    return _run_scored(con, "meeting_student_scores", [aid], aid=aid, school=school, gap=gap,
-                       exceeds=exceeds)
+    return _team_question(con, "meeting_student_scores", aid, school, gap=gap, exceeds=exceeds)
 
 
 def grid_wide(scores: pd.DataFrame, standards: list[str] | None = None) -> pd.DataFrame:
