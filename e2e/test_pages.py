@@ -3,6 +3,8 @@ and screenshots are saved for a person to look at (e2e/screenshots/, git-ignored
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from e2e.conftest import (
@@ -48,6 +50,9 @@ def _choose_option(pg, selectbox, index: int) -> bool:
     return True
 
 
+TABBED = {"Team_meeting", "School_trends", "Standards", "Goals"}
+
+
 def exercise_generic_controls(pg, label: str, max_each: int = 3) -> int:
     """Use the page's visible main-area controls: pick another option in selectboxes, click every tab,
     flip toggles/checkboxes, and check the page after each; returns how many controls were used."""
@@ -61,7 +66,7 @@ def exercise_generic_controls(pg, label: str, max_each: int = 3) -> int:
             used += 1
             rerun_wait(pg)
             assert_no_exception(pg, f"{label}: selectbox {i}")
-    tabs = main.locator('[data-baseweb="tab-list"] [role="tab"]')
+    tabs = main.locator('[data-testid="stTab"]')
     for i in range(tabs.count()):
         tab = tabs.nth(i)
         if tab.is_visible():
@@ -69,8 +74,10 @@ def exercise_generic_controls(pg, label: str, max_each: int = 3) -> int:
             used += 1
             rerun_wait(pg)
             assert_no_exception(pg, f"{label}: tab {i}")
+            assert tab.get_attribute("aria-selected") == "true", f"{label}: tab {i} did not open"
             panel = main.locator('[role="tabpanel"]:visible')
             assert panel.count() and panel.first.inner_text().strip(), f"{label}: tab {i} drew nothing"
+            screenshot(pg, f"{Path(label).stem}_tab_{i}")
     boxes = main.locator('[data-testid="stCheckbox"]')
     for i in range(min(boxes.count(), max_each)):
         box = boxes.nth(i)
@@ -99,6 +106,8 @@ def test_page_loads_and_its_controls_work(page, server, app_page):
     assert page.locator("h1, h2").count() >= 1, f"{app_page.file} shows no heading"
     screenshot(page, app_page.label)
     screenshot(page, app_page.label, tall=True)
+    if app_page.url_path in TABBED:  # these pages draw one tab at a time (lib.ui.tabs)
+        assert page.locator('[data-testid="stTab"]').count() >= 4, f"{app_page.file}: no tabs found"
     exercise_generic_controls(page, app_page.file, max_each=1)
     assert_no_exception(page, app_page.file)
     screenshot(page, f"{app_page.label}_after_controls")
