@@ -594,16 +594,23 @@ def write_results(report: dict) -> None:
     worst_cold_view = max(views, key=lambda v: views[v]["cold_p50_ms"])
     worst_warm_view = max(views, key=lambda v: views[v]["warm_p50_ms"] or 0)
     worst_cold, worst_warm = views[worst_cold_view], views[worst_warm_view]
+    cold_ok = sum(p["cold_p50_ms"] < TARGET_COLD_MS for p in views.values())
+    warm_ok = sum((p["warm_p50_ms"] or 0) < TARGET_WARM_MS for p in views.values())
     lines += [
-        f"| slowest view cold (p50): {worst_cold_view} | {worst_cold['cold_p50_ms']:,.0f} ms | < {TARGET_COLD_MS} ms | "
+        f"| slowest view cold (p50): {worst_cold_view} | {worst_cold['cold_p50_ms']:,.0f} ms; {cold_ok} of "
+        f"{len(views)} views under the target | < {TARGET_COLD_MS} ms | "
         f"{_ok(worst_cold['cold_p50_ms'], TARGET_COLD_MS)} |",
-        f"| slowest view warm (p50): {worst_warm_view} | {worst_warm['warm_p50_ms']:,.0f} ms | < {TARGET_WARM_MS} ms | "
+        f"| slowest view warm (p50): {worst_warm_view} | {worst_warm['warm_p50_ms']:,.0f} ms; {warm_ok} of "
+        f"{len(views)} views under the target | < {TARGET_WARM_MS} ms | "
         f"{_ok(worst_warm['warm_p50_ms'], TARGET_WARM_MS)} |",
     ]
     if s["pandas_ratio"]:
+        ratios = [p["pandas_ratio_cold"] for p in report["pages"].values() if "pandas_ratio_cold" in p]
+        at_target = sum(r >= TARGET_PANDAS_RATIO for r in ratios)
         lines.append(f"| pandas baseline cold / DuckDB cold (geometric mean over pages; lowest page) | "
-                     f"{s['pandas_ratio']:.1f}x; lowest {s['pandas_ratio_min']:.1f}x | >= {TARGET_PANDAS_RATIO}x | "
-                     f"{_ok(s['pandas_ratio_min'], TARGET_PANDAS_RATIO, False)} (every page) |")
+                     f"{s['pandas_ratio']:.1f}x; lowest {s['pandas_ratio_min']:.1f}x; {at_target} of {len(ratios)} "
+                     f"pages at the target | >= {TARGET_PANDAS_RATIO}x on every page | "
+                     f"{_ok(s['pandas_ratio_min'], TARGET_PANDAS_RATIO, False)} |")
     lines += [f"| peak memory (max RSS of the import, training and page processes) | {s['peak_rss_mb']:,.0f} MB | "
               f"< {TARGET_PEAK_MB} MB | {_ok(s['peak_rss_mb'], TARGET_PEAK_MB)} |", ""]
     lines += [
