@@ -50,6 +50,17 @@ def pts(v) -> str:
 
 NO_CLASS = "(no class on roster)"
 
+def charts_by_subject(df: pd.DataFrame, builder, title: str, name: str, key: str) -> None:
+    """One chart per subject, two to a row (`title` and `name` take the subject)."""
+    subjects_here = list(dict.fromkeys(df["subject"].dropna()))
+    columns = st.columns(min(len(subjects_here), 2) or 1)
+    for i, subject in enumerate(subjects_here):
+        with columns[i % len(columns)]:
+            st.markdown(title.format(subject=subject))
+            ui.chart_with_png(page, builder, df[df["subject"] == subject], big=page.meeting,
+                              name=name.format(subject=subject), key=f"{key}_{i}")
+
+
 # --- first screenful: where students stand, what rose and what fell ------------------------------
 head = ui.data(trends.headline, **year_scope)
 changes = ui.data(trends.changes, **scope)
@@ -79,17 +90,12 @@ if not ch.empty:
 
 over = ui.data(trends.over_time, **scope)
 over = over[over["assessed"] > 0]
-subjects = list(dict.fromkeys(over["subject"].dropna()))
 if over.empty:
     st.info("No scored results for these assessments yet.")
 elif over["assessment_id"].nunique() == 1:
     st.info("Only one assessment matches, so there is no trend yet: it appears after the second.", icon="📈")
-chart_cols = st.columns(min(len(subjects), 2) or 1)
-for i, subject in enumerate(subjects):
-    with chart_cols[i % len(chart_cols)]:
-        st.markdown(f"**{subject}: % proficient over time, by grade**")
-        ui.chart_with_png(page, charts.trend_lines_chart, over[over["subject"] == subject], big=page.meeting,
-                          name=f"trend_{subject}", key=f"trends_chart_{i}")
+charts_by_subject(over, charts.trend_lines_chart, "**{subject}: % proficient over time, by grade**",
+                  name="trend_{subject}", key="trends_chart")
 
 ui.hold("trends_report_assessment", "trends_flag", "trends_drill_school", "trends_drill_grade",
         "trends_drill_teacher", "trends_drill_student")
@@ -223,13 +229,8 @@ with tab_sub:
         else:
             sub = sub.assign(label=[f"{trends.FLAG_LABELS.get(fl, fl)}: {g}" if trends.FLAG_LABELS.get(fl, fl) not in g
                                     else g for fl, g in zip(sub["flag"], sub["group"])])
-            sub_subjects = list(dict.fromkeys(sub["subject"]))
-            sc = st.columns(min(len(sub_subjects), 2) or 1)
-            for i, subject in enumerate(sub_subjects):
-                with sc[i % len(sc)]:
-                    st.markdown(f"**{subject}**")
-                    ui.chart_with_png(page, charts.subgroup_gap_chart, sub[sub["subject"] == subject], big=page.meeting,
-                                      name=f"subgroups_{subject}", key=f"trends_sub_{i}")
+            charts_by_subject(sub, charts.subgroup_gap_chart, "**{subject}**", name="subgroups_{subject}",
+                              key="trends_sub")
             flags = trends.order_flags(sub["flag"])
             if flags:
                 st.session_state.setdefault("trends_flag", flags[0])

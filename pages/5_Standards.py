@@ -1,5 +1,6 @@
 """Standards: how are students doing on this standard everywhere?"""
 
+import pandas as pd
 import streamlit as st
 
 from lib import charts, privacy, reports, trends, ui
@@ -68,6 +69,20 @@ if summary.empty:
             "filters.", icon="🔎")
     st.stop()
 
+
+def where_students_stand(df: pd.DataFrame, by: str, label: str, name: str, key: str,
+                         extra: dict[str, str] | None = None) -> None:
+    """% proficient per group (`by`, shown as `label`): a bar chart, the table and its downloads."""
+    df = df.rename(columns={"students": "assessed"})
+    ui.chart_with_png(page, charts.pct_bars_chart, df, by, big=page.meeting,
+                      color_col="standard_code" if len(codes) > 1 else None, name=name, key=f"{key}_chart")
+    names = {by: label, "standard_code": "Standard", "assessed": "Students", "proficient": "Proficient",
+             "pct_proficient": "% proficient", "mean_score": "Average score", **(extra or {})}
+    t = df.rename(columns=names)[list(names.values())]
+    ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Average score"), key=f"{key}_table")
+    ui.download_buttons(ui.shown_dates(t), name, key=f"{key}_dl")
+
+
 # --- first screenful: where students stand on each standard, and over time -------------------------
 st.caption("Where students stand = each student's most recent result on the standard"
            f"{' in ' + year if year else ''}; proficient = at or above that assessment's cut.")
@@ -121,16 +136,7 @@ with tab_grade:
     if tab_grade.open:
         bg = ui.data(se.by_grade, codes, **scope)
         bg = bg.assign(grade=["Grade " + str(g) for g in bg["grade_level"]])
-        bg = bg.rename(columns={"students": "assessed"})
-        ui.chart_with_png(page, charts.pct_bars_chart, bg, "grade", big=page.meeting,
-                          color_col="standard_code" if multi else None, name="standard_by_grade",
-                          key="standards_grade_chart")
-        t = bg.rename(columns={"grade": "Grade", "standard_code": "Standard", "assessed": "Students",
-                               "proficient": "Proficient", "pct_proficient": "% proficient",
-                               "mean_score": "Average score"})[["Grade", "Standard", "Students", "Proficient",
-                                                                "% proficient", "Average score"]]
-        ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Average score"), key="standards_grade_table")
-        ui.download_buttons(ui.shown_dates(t), "standard_by_grade", key="standards_grade_dl")
+        where_students_stand(bg, "grade", "Grade", "standard_by_grade", "standards_grade")
 
 with tab_teacher:
     if tab_teacher.open:
@@ -142,18 +148,8 @@ with tab_teacher:
         else:
             labels = ui.teacher_labels(page, list(bt["teacher_id"].dropna().unique()))
             bt = bt.assign(teacher=[labels.get(t, t) if isinstance(t, str) else NO_CLASS for t in bt["teacher_id"]])
-            bt = bt.rename(columns={"students": "assessed"})
-            ui.chart_with_png(page, charts.pct_bars_chart, bt, "teacher", big=page.meeting,
-                              color_col="standard_code" if multi else None, name="standard_by_teacher",
-                              key="standards_teacher_chart")
-            t = bt.rename(columns={"teacher": "Class", "standard_code": "Standard", "assessed": "Students",
-                                   "proficient": "Proficient", "pct_proficient": "% proficient",
-                                   "mean_score": "Average score", "suppressed": "Hidden (small class)"})
-            t = t[["Class", "Standard", "Students", "Proficient", "% proficient", "Average score",
-                   "Hidden (small class)"]]
-            ui.table(page, ui.shown_dates(t), percent_cols=("% proficient", "Average score"),
-                     key="standards_teacher_table")
-            ui.download_buttons(ui.shown_dates(t), "standard_by_teacher", key="standards_teacher_dl")
+            where_students_stand(bt, "teacher", "Class", "standard_by_teacher", "standards_teacher",
+                                 extra={"suppressed": "Hidden (small class)"})
 
 with tab_assess:
     if tab_assess.open:
