@@ -181,11 +181,6 @@ TAB_KEYS = {"pages/2_Team_meeting.py": "team_tab", "pages/4_School_trends.py": "
 ALL_TABS = " (all tabs)"
 
 
-def view_page(view: str) -> str:
-    """The page file of a view name ("pages/4_School_trends.py · Drill down" -> "pages/4_School_trends.py")."""
-    return view.split(" · ")[0].removesuffix(ALL_TABS)
-
-
 def phase_record(db: Path, calls_file: Path) -> dict:
     """Run each page under AppTest on the district and record the data calls it makes.
 

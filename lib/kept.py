@@ -67,10 +67,9 @@ def arrow(con: duckdb.DuckDBPyConnection, name: str, params: dict, tables: dict 
         cur.close()
 
 
-def table(con: duckdb.DuckDBPyConnection, namespace: str, key: tuple, compute: Callable[[], pa.Table]) -> pa.Table:
-    """The kept table for `key` in `namespace`, computed (and kept) when missing."""
+def get(space: dict, key, compute: Callable[[], pa.Table]) -> pa.Table:
+    """The table kept in `space` (one namespace of `current(con)`) for `key`, computed when missing."""
     with _LOCK:
-        space = current(con).setdefault(namespace, {})
         if key in space:
             space[key] = space.pop(key)  # most recent last
             return space[key]
@@ -79,6 +78,12 @@ def table(con: duckdb.DuckDBPyConnection, namespace: str, key: tuple, compute: C
         while len(space) > MAX_TABLES:
             space.pop(next(iter(space)))
         return result
+
+
+def table(con: duckdb.DuckDBPyConnection, namespace: str, key, compute: Callable[[], pa.Table]) -> pa.Table:
+    """The kept table for `key` in `namespace`, computed (and kept) when missing."""
+    with _LOCK:
+        return get(current(con).setdefault(namespace, {}), key, compute)
 
 
 def run(con: duckdb.DuckDBPyConnection, name: str, reads: dict[str, pa.Table], params: dict) -> pd.DataFrame:

@@ -262,10 +262,9 @@ def by_standard(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = N
     counts = {col: df[col].to_numpy("int64") for col in ("students", "proficient", "n_items", "n_beginning",
                                                           "n_approaching", "n_meets", "n_exceeds")}
     k, n = counts["proficient"], counts["students"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)  # stats.percent: NaN when nobody took it
     lo, hi = stats.wilson_arrays(k, n)
-    return df.assign(**counts, pct=pct, lo=lo, hi=hi, thin=counts["n_items"] < THIN_EVIDENCE_ITEMS)
+    return df.assign(**counts, pct=stats.percent_arrays(k, n), lo=lo, hi=hi,
+                     thin=counts["n_items"] < THIN_EVIDENCE_ITEMS)
 
 
 # --- teacher next to the rest of the team ------------------------------------------------------
@@ -308,9 +307,7 @@ def teacher_vs_team(con: duckdb.DuckDBPyConnection, aid: str, school: str | None
     mine = counts["teacher_id"].notna().to_numpy()  # students with no class count in the team only
     n, k, codes = n_all[mine], k_all[mine], codes_all[mine]
     rest_n, rest_k = team_n[mine] - n, team_k[mine] - k
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = k / n
-        rest_pct = np.where(rest_n > 0, rest_k / np.where(rest_n > 0, rest_n, 1), np.nan)
+    pct, rest_pct = stats.percent_arrays(k, n), stats.percent_arrays(rest_k, rest_n)
     lo, hi = stats.wilson_arrays(k, n)
     rest_lo, rest_hi = stats.wilson_arrays(rest_k, rest_n)
     suppressed = (n < min_n) | (rest_n < min_n)

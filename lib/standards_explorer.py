@@ -273,11 +273,12 @@ def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pd.DataFram
     scope = {k: params[k] for k in SC_KEYS}
     key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in scope.items())
     dates = {"date_from": params["date_from"], "date_to": params["date_to"]}
-    sc = kept.table(con, "standards_sc", key, lambda: kept.arrow(con, "standards_sc", scope))
+    now = kept.current(con)  # one fingerprint for both tables
+    sc = kept.get(now.setdefault("standards_sc", {}), key, lambda: kept.arrow(con, "standards_sc", scope))
     reads = {"standards_sc": sc}
     if name in USES_LATEST:
-        reads["standards_latest"] = kept.table(
-            con, "standards_latest", (key, tuple(dates.items())),
+        reads["standards_latest"] = kept.get(
+            now.setdefault("standards_latest", {}), (key, tuple(dates.items())),
             lambda: kept.arrow(con, "standards_latest_rows", dates, {"standards_sc": sc}))
     return kept.run(con, name, reads, dates)
 

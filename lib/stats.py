@@ -65,6 +65,14 @@ def percent(k: float, n: float) -> float:
     return k / n
 
 
+def percent_arrays(k, n) -> np.ndarray:
+    """Vectorised `percent`: k / n as fractions, NaN where n is 0."""
+    k = np.asarray(k, dtype="float64")
+    n = np.asarray(n, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
+
+
 def ordinal(n: int) -> str:
     """1 -> '1st', 22 -> '22nd', 13 -> '13th' (percentile ranks read this way)."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-import weakref
 
 import duckdb
 import pandas as pd
@@ -496,10 +495,9 @@ BASE_KEYS = ("subject", "grade", "school", "teacher", "kinds")
 # whole assessments, so one set serves every date range).
 SHARED = {"trends_assessment_stats": "undated", "trends_growth_pairs": "undated", "trends_flag_stats": "undated",
           "trends_status": "scope"}
-# Kept per connection, most recently used first: bases (~0.5M rows, ~40 MB for a district) and shared rows.
+# Kept per connection (lib.kept), most recently used first: bases (~0.5M rows, ~40 MB for a district) and
+# shared rows (kept.MAX_TABLES of them).
 MAX_BASES = 3
-MAX_SHARED = 12
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCK = threading.RLock()
 
 
@@ -515,12 +513,7 @@ def _covers(built: dict, wanted: dict) -> bool:
 
 def _cache(con: duckdb.DuckDBPyConnection) -> dict:
     """This connection's kept rows, emptied when the data they were computed from changed."""
-    fingerprint = kept_rows.fingerprint(con)
-    kept = _CACHE.get(con)
-    if kept is None or kept["fingerprint"] != fingerprint:
-        kept = {"fingerprint": fingerprint, "bases": [], "shared": {}}
-        _CACHE[con] = kept
-    return kept
+    return kept_rows.current(con).setdefault("trends", {"bases": [], "shared": {}})
 
 
 def _base(con: duckdb.DuckDBPyConnection, kept: dict, params: dict) -> pa.Table:
@@ -542,16 +535,8 @@ def _shared(con: duckdb.DuckDBPyConnection, kept: dict, name: str, params: dict)
     scope = {k: params[k] for k in BASE_KEYS + ("date_from", "date_to")}
     if SHARED[name] == "undated":
         scope.update(date_from=None, date_to=None)
-    key = (name, repr(sorted(scope.items())))
-    shared = kept["shared"]
-    if key in shared:
-        shared[key] = shared.pop(key)  # most recent last
-        return shared[key]
-    table = kept_rows.arrow(con, name, scope, {"trends_base": _base(con, kept, scope)})
-    shared[key] = table
-    while len(shared) > MAX_SHARED:
-        shared.pop(next(iter(shared)))
-    return table
+    return kept_rows.get(kept["shared"], (name, repr(sorted(scope.items()))),
+                         lambda: kept_rows.arrow(con, name, scope, {"trends_base": _base(con, kept, scope)}))
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str, reads: str, params: dict, **own) -> pd.DataFrame:
@@ -570,12 +555,7 @@ def _run(con: duckdb.DuckDBPyConnection, name: str, reads: str, params: dict, **
             args = dict(own)
             if SHARED[reads] == "undated":
                 args.update(date_from=params["date_from"], date_to=params["date_to"])
-    cur = con.cursor()
-    try:
-        cur.register(reads, table)
-        return cur.execute(queries.QUERIES[name], args).df() if args else cur.execute(queries.QUERIES[name]).df()
-    finally:
-        cur.close()
+    return kept_rows.run(con, name, {reads: table}, args)
 
 
 def school_years(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -193,7 +193,8 @@ def tabs(labels: list[str], key: str) -> list:
 
     A page then computes the data of the tab in front of the team, not of every tab; a click on another
     tab reruns the page for that one. Widgets drawn inside a tab are not drawn while it is closed, so a
-    page keeps their values with `keep(...)`, called before the tabs. The open tab is
+    page keeps their values with `hold(...)` (or `keep(...)`, which also carries them to other pages),
+    called before the tabs. The open tab is
     `st.session_state[key]` (its label).
     """
     return st.tabs(labels, key=key, on_change="rerun")

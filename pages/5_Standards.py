@@ -68,6 +68,7 @@ if summary.empty:
     st.info(f"No results on {', '.join(codes)} in {where} for these filters. Try 'All years' or widen the sidebar "
             "filters.", icon="🔎")
     st.stop()
+multi = len(codes) > 1
 
 
 def where_students_stand(df: pd.DataFrame, by: str, label: str, name: str, key: str,
@@ -75,7 +76,7 @@ def where_students_stand(df: pd.DataFrame, by: str, label: str, name: str, key: 
     """% proficient per group (`by`, shown as `label`): a bar chart, the table and its downloads."""
     df = df.rename(columns={"students": "assessed"})
     ui.chart_with_png(page, charts.pct_bars_chart, df, by, big=page.meeting,
-                      color_col="standard_code" if len(codes) > 1 else None, name=name, key=f"{key}_chart")
+                      color_col="standard_code" if multi else None, name=name, key=f"{key}_chart")
     names = {by: label, "standard_code": "Standard", "assessed": "Students", "proficient": "Proficient",
              "pct_proficient": "% proficient", "mean_score": "Average score", **(extra or {})}
     t = df.rename(columns=names)[list(names.values())]
@@ -131,7 +132,6 @@ else:
 tab_grade, tab_teacher, tab_assess, tab_items, tab_students = ui.tabs(
     ["By grade", "By teacher", "Assessments", "Items", "Not yet proficient"], key="standards_tab")
 
-multi = len(codes) > 1
 with tab_grade:
     if tab_grade.open:
         bg = ui.data(se.by_grade, codes, **scope)

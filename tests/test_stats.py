@@ -75,6 +75,14 @@ def test_percent_excludes_empty_groups():
     assert math.isnan(stats.percent(0, 0))
 
 
+def test_percent_arrays_is_percent_elementwise():
+    k, n = [3, 0, 5, 0], [4, 0, 5, 7]
+    got = stats.percent_arrays(k, n)
+    for g, kk, nn in zip(got, k, n):
+        want = stats.percent(kk, nn)
+        assert (math.isnan(g) and math.isnan(want)) or g == want
+
+
 @pytest.mark.parametrize(("n", "text"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"),
                                          (12, "12th"), (13, "13th"), (21, "21st"), (52, "52nd"), (99, "99th"),
                                          (100, "100th"), (111, "111th")])

@@ -508,7 +508,7 @@ def test_narrower_scopes_reuse_one_base_and_match_a_fresh_connection(demo_con, d
     answers = {"growth": trends.growth(demo_con, date_from=lo, date_to=hi),
                "heatmap": trends.heatmap(demo_con, **wide, date_from=lo, date_to=hi),
                "drill": trends.drilldown(demo_con, "grade", **wide, date_from=lo, date_to=hi, grade="3")}
-    assert len(trends._CACHE[demo_con]["bases"]) == 1
+    assert len(trends._cache(demo_con)["bases"]) == 1
     fresh = store.connect(demo_db_file, read_only=True)
     try:
         expected = {"growth": trends.growth(fresh, date_from=lo, date_to=hi),
