@@ -284,7 +284,7 @@ def _replay(con, calls: list) -> list[float]:
     """Run a page's recorded calls in order; return each call's seconds."""
     import importlib
 
-    from lib import queries
+    from lib import kept
 
     times = []
     for c in calls:
@@ -294,7 +294,7 @@ def _replay(con, calls: list) -> list[float]:
             getattr(importlib.import_module(module), func)(con, *args, **dict(kwargs))
         else:
             _, name, params = c
-            queries.run(con, name, **dict(params))
+            kept.query(con, name, **dict(params))
         times.append(time.perf_counter() - t0)
     return times
 

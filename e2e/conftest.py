@@ -36,12 +36,14 @@ RUN_TIMEOUT_MS = int(os.environ.get("PLC_LENS_E2E_TIMEOUT_MS", "90000"))
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark every test in this folder `browser` and skip them all when Chromium is not installed."""
+    """Mark every test in this folder `browser`, keep them on one xdist worker in file order (they share the
+    session's server, and test_z_server_logs reads its log last), and skip them all without Chromium."""
     here = Path(__file__).resolve().parent
     missing = not Path(CHROMIUM).exists()
     for item in items:
         if Path(str(item.fspath)).resolve().parent == here:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
             if missing:
                 item.add_marker(pytest.mark.skip(reason=f"{CHROMIUM} not installed (CI installs it: .ci/run)"))
 

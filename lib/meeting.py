@@ -79,13 +79,6 @@ def _scale_ids(con: duckdb.DuckDBPyConnection, aids: list[str]) -> set[str]:
     return set(queries.run(con, "meeting_scale_assessments", aids=[str(a) for a in aids])["assessment_id"])
 
 
-def _run_scored(con: duckdb.DuckDBPyConnection, name: str, aids: list[str], scale: set[str] | None = None,
-                **params) -> pd.DataFrame:
-    """Run a query defined by _define_scored: the twin unless one of `aids` has scale-score results."""
-    scale = _scale_ids(con, aids) if scale is None else scale
-    return queries.run(con, name if scale & {str(a) for a in aids} else name + "_points", **params)
-
-
 # The team's rows for one assessment: its roster (expected students, class, names) and each team
 # student's scores (per standard, and overall with is_overall), found once per (assessment, school)
 # and kept while the data is unchanged (lib.kept). The page's questions (headline, not assessed, by
@@ -164,8 +157,7 @@ def assessment_options(con: duckdb.DuckDBPyConnection, grade: str | None = None,
                        standard: str | None = None, date_from: dt.date | None = None,
                        date_to: dt.date | None = None) -> pd.DataFrame:
     """Assessments matching the shared filters, newest first, with how many responses each has."""
-    taken = kept.table(con, "meeting", ("taken",), lambda: kept.arrow(con, "meeting_taken", {}))
-    return kept.run(con, "meeting_assessment_options", {"meeting_taken": taken},
+    return kept.run(con, "meeting_assessment_options", {"meeting_taken": _taken(con)},
                     {"grade": grade, "subject": subject, "standard": standard, "date_from": date_from,
                      "date_to": date_to})
 
@@ -536,8 +528,7 @@ def flag_items(stats: pd.DataFrame, dis: pd.DataFrame) -> pd.DataFrame:
 
 # --- growth ------------------------------------------------------------------------------------
 
-# Earlier assessments of the same standards that someone took (a stored point score or a scale result):
-# the candidates first, so "taken" looks only at their rows, not at every response.
+# Earlier assessments of the same standards that someone took (a stored point score or a scale result).
 _GROWTH_SOURCES = """cur AS (SELECT administered_on FROM assessments WHERE assessment_id = $aid),
        cur_std AS (SELECT DISTINCT standard_code FROM items WHERE assessment_id = $aid AND standard_code IS NOT NULL),
        cand AS (
@@ -548,10 +539,8 @@ _GROWTH_SOURCES = """cur AS (SELECT administered_on FROM assessments WHERE asses
            CROSS JOIN cur
            WHERE a.assessment_id <> $aid AND a.administered_on < cur.administered_on
        ),
-       taken AS (SELECT DISTINCT assessment_id FROM points_overall
-                 WHERE assessment_id IN (SELECT assessment_id FROM cand)
-                 UNION
-                 SELECT DISTINCT assessment_id FROM scores WHERE assessment_id IN (SELECT assessment_id FROM cand)),
+       -- Taken: the kept counts behind the assessment picker (meeting_taken), not a scan of the scores.
+       taken AS (SELECT assessment_id FROM meeting_taken WHERE n_responses > 0),
        pairs AS (SELECT * FROM cand WHERE assessment_id IN (SELECT assessment_id FROM taken)),
        src AS (
            SELECT * FROM pairs
@@ -568,16 +557,16 @@ queries.define(
 )
 
 # Scores on the current and one previous assessment, for the standards that previous assessment is
-# the source of. One query per previous assessment keeps both filters plain equalities, which DuckDB
-# pushes into the response scans (a join-driven filter would scan every response).
+# the source of: the team and its current scores are the kept ones (_team_question); one query per
+# previous assessment keeps its filter a plain equality, which DuckDB pushes into the score scan.
 _define_scored(
     "meeting_growth_pair",
-    f"""WITH {_TEAM},
+    """WITH team AS (SELECT * FROM meeting_team),
        a AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $aid),
        p AS (SELECT proficiency_cut AS cut FROM assessments WHERE assessment_id = $prev),
        codes AS (SELECT unnest($codes::VARCHAR[]) AS standard_code),
-       now_sc AS (SELECT student_id, standard_code, score FROM v_standard_scores
-                  WHERE assessment_id = $aid AND list_contains($codes::VARCHAR[], standard_code)),
+       now_sc AS (SELECT student_id, standard_code, score FROM meeting_team_scores
+                  WHERE NOT is_overall AND list_contains($codes::VARCHAR[], standard_code)),
        prev_sc AS (SELECT student_id, standard_code, score FROM v_standard_scores
                    WHERE assessment_id = $prev AND list_contains($codes::VARCHAR[], standard_code)),
        -- Scale-score results also keep the scale score and the vendor's level word.
@@ -600,9 +589,14 @@ _define_scored(
 )
 
 
+def _taken(con: duckdb.DuckDBPyConnection):
+    """Responses and scale results per assessment (meeting_taken), kept while the data is unchanged."""
+    return kept.table(con, "meeting", ("taken",), lambda: kept.arrow(con, "meeting_taken", {}))
+
+
 def growth_sources(con: duckdb.DuckDBPyConnection, aid: str) -> pd.DataFrame:
     """For each standard on the assessment, the most recent earlier assessment that measured it."""
-    return queries.run(con, "meeting_growth_sources", aid=aid)
+    return kept.run(con, "meeting_growth_sources", {"meeting_taken": _taken(con)}, {"aid": aid})
 
 
 def growth_students(con: duckdb.DuckDBPyConnection, aid: str, school: str | None = None) -> pd.DataFrame:
@@ -623,8 +617,8 @@ def growth_rows(con: duckdb.DuckDBPyConnection, aid: str, school: str | None,
             "before_proficient", "now", "now_proficient", "change", "before_scale", "before_level",
             "now_scale", "now_level"]
     scale = _scale_ids(con, [aid, *(prev for prev, _ in pairs)])
-    frames = [_run_scored(con, "meeting_growth_pair", [aid, prev], scale, aid=aid, prev=prev, school=school,
-                          codes=list(codes))
+    frames = [_team_question(con, "meeting_growth_pair" + ("" if scale & {str(aid), str(prev)} else "_points"),
+                             aid, school, prev=prev, codes=list(codes))
               for prev, codes in pairs]
     frames = [f for f in frames if not f.empty]
     if not frames:

@@ -16,6 +16,7 @@ import re
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from lib import kept, meeting, privacy, queries
 
@@ -45,14 +46,16 @@ queries.define(
     -- Scores on the chosen standards of those assessments only, from the stored point scores (kept by
     -- every write, migration 32): regrouping their responses with their items cost ~4x more.
     v AS (
-        SELECT p.assessment_id, p.student_id, p.standard_code, p.earned, p.possible, p.score, p.n_items
+        SELECT p.assessment_id, p.student_id, p.standard_code, p.earned, p.possible, p.score, p.n_items,
+               FALSE AS from_scale
         FROM points_standard p
         WHERE p.assessment_id IN (SELECT assessment_id FROM asm)
           AND list_contains($codes::VARCHAR[], p.standard_code)
           AND ($school IS NULL OR p.student_id IN (SELECT student_id FROM students WHERE school = $school))
         UNION ALL
         -- Scale-score results (earned 1 of 1 when proficient), see lib/formats/scale.py.
-        SELECT s.assessment_id, s.student_id, s.standard_code, s.earned, s.possible, s.score, s.n_items
+        SELECT s.assessment_id, s.student_id, s.standard_code, s.earned, s.possible, s.score, s.n_items,
+               TRUE AS from_scale
         FROM v_scale_standard_scores s
         WHERE s.assessment_id IN (SELECT assessment_id FROM asm)
           AND list_contains($codes::VARCHAR[], s.standard_code)
@@ -63,7 +66,7 @@ queries.define(
         FROM assessment_roster r
         WHERE r.assessment_id IN (SELECT assessment_id FROM asm)
     )
-    SELECT v.assessment_id, v.student_id, v.standard_code, v.score, v.earned, v.possible, v.n_items,
+    SELECT v.assessment_id, v.student_id, v.standard_code, v.score, v.earned, v.possible, v.n_items, v.from_scale,
            asm.title, asm.subject, asm.grade_level, asm.kind, asm.administered_on, asm.cut,
            v.score >= asm.cut AS proficient,
            k.teacher_id, st.school, st.first_name, st.last_name, st.grade_level AS student_grade
@@ -77,6 +80,8 @@ queries.define(
 SC_KEYS = ("codes", "school", "grade", "subject", "teacher")
 USES_LATEST = {"standards_summary", "standards_by_grade", "standards_by_teacher", "standards_not_proficient",
                "standards_levels", "standards_latest_levels"}
+# Questions about scale-score results only: unasked (no rows) when the scope has none.
+SCALE_ONLY = {"standards_levels", "standards_latest_levels"}
 
 # The questions read the kept rows (registered as standards_sc) within the dates, and each student's
 # most recent result on each standard (kept too, per scope and dates: standards_latest).
@@ -107,8 +112,10 @@ _AGG = """count(*) AS students,
 
 # --- queries ------------------------------------------------------------------------------------
 
+# Every standard with where it is measured (the same for every search): a catalogue kept while the data is
+# unchanged (lib.kept.lookup), which each search then filters.
 queries.define(
-    "standards_search",
+    "standards_catalog",
     """WITH measured AS (
         -- Where each standard is measured: items, and scale-score results (which have no items).
         SELECT assessment_id, standard_code, 1 AS n FROM items WHERE standard_code IS NOT NULL
@@ -128,21 +135,21 @@ queries.define(
                max(a.administered_on) AS last_assessed
         FROM measured m JOIN assessments a USING (assessment_id)
         GROUP BY m.standard_code
-    ),
-    hits AS (
-        SELECT c.*, coalesce(u.assessments, 0) AS assessments, coalesce(u.items, 0) AS items, u.last_assessed,
-               lower(c.code || ' ' || coalesce(c.description, '') || ' ' || coalesce(c.subject, '')) AS haystack
-        FROM catalog c LEFT JOIN use u USING (code)
-        WHERE ($subject IS NULL OR lower(c.subject) = lower($subject))
-          AND ($grade IS NULL OR c.grade_level = $grade)
     )
-    SELECT code, subject, grade_level, description, assessments, items, last_assessed,
-           CASE WHEN lower(code) = $exact THEN 0
-                WHEN starts_with(lower(code), $exact) THEN 1
-                ELSE 2 END AS rank
-    FROM hits
-    WHERE len(list_filter($words::VARCHAR[], lambda w: NOT contains(haystack, w))) = 0
-    ORDER BY rank, (assessments = 0), grade_order(grade_level), grade_level, code
+    SELECT c.*, coalesce(u.assessments, 0) AS assessments, coalesce(u.items, 0) AS items, u.last_assessed,
+           lower(c.code || ' ' || coalesce(c.description, '') || ' ' || coalesce(c.subject, '')) AS haystack
+    FROM catalog c LEFT JOIN use u USING (code)""",
+)
+
+queries.define(
+    "standards_search",
+    """SELECT code, subject, grade_level, description, assessments, items, last_assessed
+    FROM standards_catalog
+    WHERE ($subject IS NULL OR lower(subject) = lower($subject))
+      AND ($grade IS NULL OR grade_level = $grade)
+      AND len(list_filter($words::VARCHAR[], lambda w: NOT contains(haystack, w))) = 0
+    ORDER BY CASE WHEN lower(code) = $exact THEN 0 WHEN starts_with(lower(code), $exact) THEN 1 ELSE 2 END,
+             (assessments = 0), grade_order(grade_level), grade_level, code
     LIMIT $limit""",
 )
 
@@ -258,8 +265,10 @@ def search(con: duckdb.DuckDBPyConnection, text: str | None = None, subject: str
     """Standards whose code or description contains every word of `text`; exact and prefix code matches first."""
     words = _words(text)
     exact = (text or "").strip().lower()
-    return queries.run(con, "standards_search", words=words, exact=exact, subject=subject or None,
-                       grade=grade or None, limit=int(limit)).drop(columns=["rank"])
+    catalog = kept.table(con, "standards_catalog", (), lambda: kept.arrow(con, "standards_catalog", {}))
+    return kept.run(con, "standards_search", {"standards_catalog": catalog},
+                    {"words": words, "exact": exact, "subject": subject or None, "grade": grade or None,
+                     "limit": int(limit)})
 
 
 def _params(codes, school=None, grade=None, subject=None, teacher=None, date_from=None, date_to=None) -> dict:
@@ -268,13 +277,16 @@ def _params(codes, school=None, grade=None, subject=None, teacher=None, date_fro
             "subject": subject or None, "teacher": teacher or None, "date_from": date_from, "date_to": date_to}
 
 
-def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pd.DataFrame:
-    """Run one question over the kept scores of its scope (computed on first use)."""
+def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pd.DataFrame | None:
+    """Run one question over the kept scores of its scope (computed on first use); None for a SCALE_ONLY
+    question when the scope has no scale-score result."""
     scope = {k: params[k] for k in SC_KEYS}
     key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in scope.items())
     dates = {"date_from": params["date_from"], "date_to": params["date_to"]}
     now = kept.current(con)  # one fingerprint for both tables
     sc = kept.get(now.setdefault("standards_sc", {}), key, lambda: kept.arrow(con, "standards_sc", scope))
+    if name in SCALE_ONLY and not pc.any(sc["from_scale"]).as_py():
+        return None
     reads = {"standards_sc": sc}
     if name in USES_LATEST:
         reads["standards_latest"] = kept.get(
@@ -380,13 +392,15 @@ queries.define(
 def levels(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
     """Where students stand in the vendor's own levels (latest scale-score result each); empty for points."""
     df = _run(con, "standards_levels", _params(codes, **scope))
-    out = meeting.levels_frame(df, list(codes))
+    out = meeting.levels_frame(pd.DataFrame() if df is None else df, list(codes))
     return out[out["standard_code"] != meeting.OVERALL].reset_index(drop=True)
 
 
 def latest_levels(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
     """For students not yet proficient on a scale-score standard: their latest result in words ('198 · LoAvg')."""
     df = _run(con, "standards_latest_levels", _params(codes, **scope))
+    if df is None:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ("student_id", "standard_code", "result")})
     df["result"] = [meeting.scale_cell(s, lv, pc) for s, lv, pc in
                     zip(df["scale_score"], df["vendor_level"], df["percentile"])]
     return df[["student_id", "standard_code", "result"]]

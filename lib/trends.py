@@ -560,12 +560,12 @@ def _run(con: duckdb.DuckDBPyConnection, name: str, reads: str, params: dict, **
 
 def school_years(con: duckdb.DuckDBPyConnection) -> list[str]:
     """School years that have assessments, newest first ("2026-27", "2025-26")."""
-    return queries.run(con, "trends_school_years")["label"].tolist()
+    return kept_rows.lookup(con, "trends_school_years")["label"].tolist()
 
 
 def kinds(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Kinds of assessment present in the store."""
-    return queries.run(con, "trends_kinds")["kind"].tolist()
+    return kept_rows.lookup(con, "trends_kinds")["kind"].tolist()
 
 
 def default_kinds(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
@@ -657,9 +657,18 @@ def _complementary(df: pd.DataFrame, min_n: int) -> pd.Series:
     return hide
 
 
+def _subgroup_rows(con: duckdb.DuckDBPyConnection, params: dict) -> pd.DataFrame:
+    """Every flag's groups for the scope, kept: the page asks for them twice (the flags to offer, the table)."""
+    key = ("trends_subgroups", repr(sorted((k, params[k]) for k in BASE_KEYS + ("date_from", "date_to"))))
+    with _LOCK:
+        shared = _cache(con)["shared"]
+        df = kept_rows.get(shared, key, lambda: _run(con, "trends_subgroups", "trends_status", params))
+    return df.copy()
+
+
 def subgroups(con: duckdb.DuckDBPyConnection, min_n: int = privacy.MIN_GROUP_SUBGROUP, **scope) -> pd.DataFrame:
     """% proficient by subgroup (every roster flag) with the gap to the other students; groups under min_n hidden."""
-    df = _run(con, "trends_subgroups", "trends_status", _params(**scope))
+    df = _subgroup_rows(con, _params(**scope))
     df = df[(df["n_values"] >= 2) & (df["n_values"] <= MAX_GROUP_VALUES)].reset_index(drop=True)
     if df.empty:
         return df.assign(group=pd.Series(dtype=str), gap=pd.Series(dtype=float),
@@ -686,7 +695,7 @@ def order_flags(flags) -> list[str]:
 
 def subgroup_flags(con: duckdb.DuckDBPyConnection, **scope) -> list[str]:
     """The roster flags that split the students in scope into 2-12 groups."""
-    df = _run(con, "trends_subgroups", "trends_status", _params(**scope))
+    df = _subgroup_rows(con, _params(**scope))
     df = df[(df["n_values"] >= 2) & (df["n_values"] <= MAX_GROUP_VALUES)]
     return order_flags(df["flag"].unique())
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from lib import demo, privacy, queries, store
+from lib import demo, kept, privacy, store
 
 FILTER_KEYS = ("school", "grade", "subject", "teacher", "standard", "date_from", "date_to")
 # Values carried in the URL so a copied link reproduces the view.
@@ -37,7 +37,7 @@ def connection():
 
 @st.cache_data(ttl=600, max_entries=512, show_spinner=False)
 def _cached_query(path: str, name: str, params: tuple) -> pd.DataFrame:
-    return queries.run(_connection(path), name, **dict(params))
+    return kept.query(_connection(path), name, **dict(params))
 
 
 def query(name: str, **params) -> pd.DataFrame:

@@ -234,3 +234,23 @@ def test_scale_results_are_found_and_counted(tiny):
     assert (s["students"], s["proficient"]) == (2, 1)
     assert se.not_yet_proficient(tiny, ("MAP Math: Geometry",))["student_id"].tolist() == ["s2"]
     assert se.items(tiny, ("MAP Math: Geometry",)).empty
+
+
+def test_scale_questions_are_skipped_when_the_scope_has_no_scale_results(demo_con, monkeypatch):
+    """The vendor-level questions are not asked of points-only results; what they answer is what asking gives."""
+    code = se.search(demo_con, "")["code"].iat[0]
+    quick = (se.levels(demo_con, (code,)), se.latest_levels(demo_con, (code,)))
+    monkeypatch.setattr(se, "SCALE_ONLY", set())  # ask them anyway
+    asked = (se.levels(demo_con, (code,)), se.latest_levels(demo_con, (code,)))
+    for q, a in zip(quick, asked):
+        assert q.empty and a.empty
+        assert list(q.columns) == list(a.columns)
+    assert len(se.summary(demo_con, (code,))) == 1  # the scope has points results
+
+
+def test_the_search_catalogue_follows_an_import(tiny):
+    """The kept catalogue of standards is computed again after a write that bumps the data version."""
+    assert se.search(tiny, "3.md").empty
+    tf.insert(tiny, "items", [dict(assessment_id="B2", item="9", standard_code="3.MD.X.9", points_possible=1.0)])
+    store.bump_data_version(tiny)
+    assert se.search(tiny, "3.md")["code"].tolist() == ["3.MD.X.9"]
