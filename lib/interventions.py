@@ -15,7 +15,7 @@ import hashlib
 import duckdb
 import pandas as pd
 
-from lib import demo, queries, store
+from lib import demo, kept, queries, store
 
 TIERS = {1: "Tier 1: core teaching for all", 2: "Tier 2: targeted small-group help",
          3: "Tier 3: intensive individual help"}
@@ -420,11 +420,17 @@ def _text_frame(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
 
 
 def form_options(con: duckdb.DuckDBPyConnection) -> dict:
-    """Students, subjects, teachers and standards for the assignment form."""
-    return {"students": _text_frame(con, "iv_students"),
-            "subjects": queries.run(con, "iv_subjects")["subject"].tolist(),
-            "teachers": queries.run(con, "iv_teachers"),
-            "standards": queries.run(con, "iv_standards", subject=None, grade=None)}
+    """Students, subjects, teachers and standards for the assignment form (each caller gets its own copy)."""
+    # A catalogue of the whole district (58,000 students sorted by grade and name: ~60 ms), the same for
+    # every question, so kept while the data is unchanged (lib.kept).
+    def build() -> dict:
+        return {"students": _text_frame(con, "iv_students"),
+                "subjects": queries.run(con, "iv_subjects")["subject"].tolist(),
+                "teachers": queries.run(con, "iv_teachers"),
+                "standards": queries.run(con, "iv_standards", subject=None, grade=None)}
+
+    options = kept.table(con, "interventions", ("form_options",), build)
+    return {k: v.copy() for k, v in options.items()}
 
 
 def open_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
