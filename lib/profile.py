@@ -87,15 +87,18 @@ queries.define(
 # and on the team meeting page.
 queries.define(
     "profile_team_teachers",
-    """SELECT DISTINCT t.teacher_id
-       FROM enrollments e JOIN sections s ON s.section_id = e.section_id
+    # The student's sections once (one scan of the enrollments), then the latest term among them.
+    """WITH mine AS MATERIALIZED (
+           SELECT s.grade_level, s.term, s.school, s.starts_on
+           FROM enrollments e JOIN sections s ON s.section_id = e.section_id
+           WHERE e.student_id = $sid
+       ),
+       latest AS (SELECT term FROM mine ORDER BY starts_on DESC NULLS LAST, term DESC LIMIT 1)
+       SELECT DISTINCT t.teacher_id
+       FROM mine s
        JOIN sections t ON t.grade_level IS NOT DISTINCT FROM s.grade_level AND t.term IS NOT DISTINCT FROM s.term
                       AND t.school IS NOT DISTINCT FROM s.school
-       WHERE e.student_id = $sid AND t.teacher_id IS NOT NULL
-         AND s.term IS NOT DISTINCT FROM (SELECT s2.term FROM enrollments e2
-                                          JOIN sections s2 ON s2.section_id = e2.section_id
-                                          WHERE e2.student_id = $sid
-                                          ORDER BY s2.starts_on DESC NULLS LAST, s2.term DESC LIMIT 1)
+       WHERE t.teacher_id IS NOT NULL AND s.term IS NOT DISTINCT FROM (SELECT term FROM latest)
        ORDER BY t.teacher_id""",
 )
 

@@ -305,6 +305,18 @@ def by_assessment(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scop
     return _run(con, "standards_by_assessment", _params(codes, **scope))
 
 
+def within_dates(by_assessment_rows: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | None) -> pd.DataFrame:
+    """The rows of by_assessment for every date whose assessments fall in the dates: what by_assessment answers
+    for those dates (dates select whole assessments)."""
+    when = pd.to_datetime(by_assessment_rows["administered_on"])
+    keep = pd.Series(True, index=by_assessment_rows.index)
+    if date_from is not None:
+        keep &= when >= pd.Timestamp(date_from)
+    if date_to is not None:
+        keep &= when <= pd.Timestamp(date_to)
+    return by_assessment_rows[keep.to_numpy()].reset_index(drop=True)
+
+
 def by_grade(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
     """Per grade tested and standard: % proficient on each student's latest result."""
     return _run(con, "standards_by_grade", _params(codes, **scope))

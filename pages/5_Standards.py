@@ -119,9 +119,10 @@ if not vendor_levels.empty:
                "'Scale-score levels'); left: levels below, the lowest outermost. Bold = % proficient.")
     ui.chart(page, charts.vendor_levels_chart, vendor_levels, big=page.meeting, key="standards_levels_chart")
 
-by_a = ui.data(se.by_assessment, codes, **scope)
-# The trend shows every year, so a new year's first check sits next to last year's.
+# The trend shows every year, so a new year's first check sits next to last year's; the chosen dates' rows
+# are those of it.
 by_a_all = ui.data(se.by_assessment, codes, **dict(scope, date_from=None, date_to=None))
+by_a = se.within_dates(by_a_all, scope["date_from"], scope["date_to"])
 if by_a_all["assessment_id"].nunique() > 1:
     st.markdown("**% proficient at each assessment over time (all years)**")
     ui.chart_with_png(page, charts.standard_time_chart, by_a_all, big=page.meeting, name="standard_over_time",

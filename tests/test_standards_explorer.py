@@ -5,6 +5,8 @@ Checked against the hand-worked school in tests/trends_fixtures.py and against p
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -254,3 +256,15 @@ def test_the_search_catalogue_follows_an_import(tiny):
     tf.insert(tiny, "items", [dict(assessment_id="B2", item="9", standard_code="3.MD.X.9", points_possible=1.0)])
     store.bump_data_version(tiny)
     assert se.search(tiny, "3.md")["code"].tolist() == ["3.MD.X.9"]
+
+
+@pytest.mark.parametrize("year", ["2025-26", "2026-27", None])
+def test_a_years_assessments_are_the_rows_of_every_year(demo_con, year):
+    """within_dates(all years) is what by_assessment answers for the year (the page asks once)."""
+    lo, hi = trends.school_year_bounds(year)
+    codes = tuple(se.search(demo_con, "")["code"].head(3))
+    every = se.by_assessment(demo_con, codes)
+    dated = se.by_assessment(demo_con, codes, date_from=lo, date_to=hi)
+    assert len(every) > len(dated) > 0 or year is None
+    pd.testing.assert_frame_equal(se.within_dates(every, lo, hi), dated)
+    assert se.within_dates(every, dt.date(1990, 1, 1), dt.date(1990, 12, 31)).empty
