@@ -54,14 +54,11 @@ if not sid:
     ui.page_link("pages/2_Team_meeting.py", label="Open the team meeting view", icon="👥")
     st.stop()
 
-info = ui.data(profile.student_info, sid)
+record = ui.data(profile.student_record, sid)
+info, history, taken, periods, classes = (record[k] for k in ("info", "history", "taken", "periods", "classes"))
 name = ui.student_label(page, sid, info["first_name"], info["last_name"])
-history = ui.data(profile.standard_history, sid)
-taken = ui.data(profile.assessments, sid)
-periods = ui.data(profile.attendance, sid)
-classes = ui.data(profile.teachers, sid)
 # Letters over the whole grade-level team, so "Teacher B" matches the team meeting page.
-team = ui.data(profile.team_teachers, sid)
+team = record["team"]
 tlabels = ui.teacher_labels(page, team)
 if not classes.empty:
     others = sorted(set(classes["teacher_id"].dropna()) - set(team))

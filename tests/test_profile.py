@@ -1,8 +1,9 @@
 """The student profile: links that hide ids, results over time by standard and assessment, attendance."""
 
+import pandas as pd
 import pytest
 
-from lib import profile
+from lib import profile, store
 from tests.test_meeting import AID, insert, tiny  # noqa: F401  (the hand-worked team)
 
 
@@ -64,3 +65,17 @@ def test_team_teachers_are_the_current_grade_team(tiny):  # noqa: F811
     # s1's current team is grade 3 in 2026-27 at North: T1 and T2; last year's T9 is not in it.
     assert profile.team_teachers(tiny, "s1") == ["T1", "T2"]
     assert profile.team_teachers(tiny, "nobody") == []
+
+
+def test_the_record_asks_each_question_once_and_answers_like_it(demo_con):
+    """student_record (asked at once on several threads) gives what each question gives on its own."""
+    sid = str(store.fetch_value(demo_con, "SELECT min(student_id) FROM points_overall"))
+    record = profile.student_record(demo_con, sid)
+    assert set(record) == set(profile.RECORD)
+    for key, fn in profile.RECORD.items():
+        alone = fn(demo_con, sid)
+        if isinstance(alone, pd.DataFrame):
+            assert len(alone) > 0 or key == "classes"
+            pd.testing.assert_frame_equal(record[key], alone)
+        else:
+            assert record[key] == alone
