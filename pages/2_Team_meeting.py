@@ -212,15 +212,20 @@ else:
         ui.table(page, meeting.teacher_matrix(tv, {t: tname(t) for t in teacher_ids}), key="team_teacher_table")
 
 # --- students, groups, items, growth --------------------------------------------------------------
-scores = ui.data(meeting.student_scores, aid, school, gap, exceeds)
 codes = list(bys["standard_code"]) if not bys.empty else []
 only_class = None
 if f["teacher"]:
     st.session_state.setdefault("team_only_class", True)
     if st.toggle(f"Only {tname(f['teacher'])}'s class in the student views below", key="team_only_class"):
         only_class = f["teacher"]
-if only_class is not None and not scores.empty:
-    scores = scores[scores["teacher_id"] == only_class]
+
+
+def class_scores() -> pd.DataFrame:
+    """Each student's scores for the grid and the groups (only the chosen class when asked); read by those
+    two tabs only, so the item analysis and growth tabs do not wait for them."""
+    out = ui.data(meeting.student_scores, aid, school, gap, exceeds)
+    return out[out["teacher_id"] == only_class] if only_class is not None and not out.empty else out
+
 
 tab_grid, tab_groups, tab_items, tab_growth = ui.tabs(
     ["Students × standards", "Who needs time and support", "Item analysis", "Growth"], key="team_tab")
@@ -275,6 +280,7 @@ def style_proficient(df: pd.DataFrame, prof: pd.DataFrame, cols: list[str]):
 
 with tab_grid:
     if tab_grid.open:
+        scores = class_scores()
         if vendor:
             srows = ui.data(meeting.scale_students, aid, school)
             if only_class is not None and not srows.empty:
@@ -324,6 +330,7 @@ with tab_grid:
 
 with tab_groups:
     if tab_groups.open:
+        scores = class_scores()
         grp = meeting.groups(scores)
         if grp.empty:
             st.info("No student has a result on a standard yet.")
