@@ -53,7 +53,7 @@ def params_from_calls(calls: list) -> dict:
         if module == "lib.meeting" and func == "headline":
             p.setdefault("aid", args[0])
             p.setdefault("school", args[1] if len(args) > 1 else kw.get("school"))
-        elif module == "lib.profile" and func in ("assessments", "standard_history", "attendance"):
+        elif module == "lib.profile" and func in ("student_record", "assessments", "standard_history", "attendance"):
             p.setdefault("sid", args[0])
         elif module == "lib.standards_explorer" and func == "summary":
             p.setdefault("codes", tuple(args[0]))

@@ -113,7 +113,7 @@ _AGG = """count(*) AS students,
 # --- queries ------------------------------------------------------------------------------------
 
 # Every standard with where it is measured (the same for every search): a catalogue kept while the data is
-# unchanged (lib.kept.lookup), which each search then filters.
+# unchanged (lib.kept), which each search then filters.
 queries.define(
     "standards_catalog",
     """WITH measured AS (
