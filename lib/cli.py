@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return args.func(args)
-    except store.StoreLockedError as exc:
+    except store.StoreOpenError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except UsageError as exc:

@@ -15,8 +15,16 @@ DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "plc_lens.duckdb"
 ENV_DB = "PLC_LENS_DB"
 
 
-class StoreLockedError(RuntimeError):
+class StoreOpenError(RuntimeError):
+    """The database file cannot be opened; the message says why and what to do."""
+
+
+class StoreLockedError(StoreOpenError):
     """Another process holds the database file open for writing."""
+
+
+class StoreWalMismatchError(StoreOpenError):
+    """The write-ahead log beside the database file belongs to another database."""
 
 
 def db_path(cli_value: str | os.PathLike | None = None) -> Path:
@@ -706,7 +714,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating and upgrading if needed) the database; raise StoreLockedError if it is held."""
+    """Open (creating and upgrading if needed) the database; raise StoreLockedError if it is held and
+    StoreWalMismatchError if the log beside it is another database's."""
     target = db_path(path)
     if str(target) != ":memory:":
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -718,6 +727,14 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
             raise StoreLockedError(
                 f"The database {target} is already open in another process (is PLC Lens running?). "
                 "Stop that process or use another file with --db."
+            ) from exc
+        if "WAL does not match database file" in text:
+            # A database file copied without its log, next to another database's log: DuckDB would replay
+            # the wrong changes, so it refuses. The stray log holds none of this file's data.
+            raise StoreWalMismatchError(
+                f"The database {target} cannot be opened: the file beside it, {target.name}.wal, is the "
+                "change log of another database (left over from copying or replacing database files). "
+                f"Move {target.name}.wal to another folder (keep it until you are sure), then open again."
             ) from exc
         raise
     # No progress bar on the terminal (a long migration or query would draw one into logs and the CLI).

@@ -30,7 +30,7 @@ def connection():
     path = str(store.db_path())
     try:
         return _connection(path)
-    except store.StoreLockedError as exc:
+    except store.StoreOpenError as exc:
         st.error(str(exc))
         st.stop()
 

@@ -70,6 +70,26 @@ def test_locked_file_gives_a_plain_message(tmp_path):
         holder.wait()
 
 
+def test_another_databases_log_beside_the_file_gives_a_plain_message(tmp_path):
+    """A database copied next to another database's leftover .wal: a message naming both files and what to
+    do, instead of DuckDB's replay error; both files are left as they were."""
+    code = ("import duckdb, os, sys; c = duckdb.connect(sys.argv[1]); c.execute(\"SET checkpoint_threshold='1GB'\"); "
+            "c.execute('CREATE TABLE t AS SELECT range AS x FROM range(10)'); os._exit(0)")
+    other = tmp_path / "other.duckdb"
+    subprocess.run([sys.executable, "-c", code, str(other)], check=True)
+    assert (tmp_path / "other.duckdb.wal").exists()
+    path = tmp_path / "school.duckdb"
+    store.connect(path).close()
+    stray = tmp_path / "school.duckdb.wal"
+    stray.write_bytes((tmp_path / "other.duckdb.wal").read_bytes())
+    before = path.read_bytes()
+    with pytest.raises(store.StoreWalMismatchError, match=r"school\.duckdb\.wal, is the change log of another"):
+        store.connect(path)
+    assert path.read_bytes() == before and stray.exists()
+    stray.rename(tmp_path / "moved.wal")  # as the message says
+    store.connect(path).close()
+
+
 def test_data_version_bumps(con):
     v = store.data_version(con)
     with store.transaction(con):
