@@ -105,8 +105,8 @@ def get(space: dict, key, compute: Callable[[], T]) -> T:
         return result
 
 
-def table(con: duckdb.DuckDBPyConnection, namespace: str, key, compute: Callable[[], pa.Table]) -> pa.Table:
-    """The kept table for `key` in `namespace`, computed (and kept) when missing."""
+def table(con: duckdb.DuckDBPyConnection, namespace: str, key, compute: Callable[[], T]) -> T:
+    """The rows kept for `key` in `namespace` (an Arrow table, a frame...), computed (and kept) when missing."""
     with _LOCK:
         return get(current(con).setdefault(namespace, {}), key, compute)
 

@@ -530,12 +530,18 @@ def _base(con: duckdb.DuckDBPyConnection, kept: dict, params: dict) -> pa.Table:
     return table
 
 
+def _shared_scope(name: str, params: dict, undated: bool) -> tuple[dict, tuple]:
+    """The scope a shared row set is kept for (its dates dropped when `undated`) and its key in the cache."""
+    scope = {k: params[k] for k in BASE_KEYS + ("date_from", "date_to")}
+    if undated:
+        scope.update(date_from=None, date_to=None)
+    return scope, (name, repr(sorted(scope.items())))
+
+
 def _shared(con: duckdb.DuckDBPyConnection, kept: dict, name: str, params: dict) -> pa.Table:
     """One of the SHARED row sets for the scope, computed over its base once and kept."""
-    scope = {k: params[k] for k in BASE_KEYS + ("date_from", "date_to")}
-    if SHARED[name] == "undated":
-        scope.update(date_from=None, date_to=None)
-    return kept_rows.get(kept["shared"], (name, repr(sorted(scope.items()))),
+    scope, key = _shared_scope(name, params, SHARED[name] == "undated")
+    return kept_rows.get(kept["shared"], key,
                          lambda: kept_rows.arrow(con, name, scope, {"trends_base": _base(con, kept, scope)}))
 
 
@@ -659,7 +665,7 @@ def _complementary(df: pd.DataFrame, min_n: int) -> pd.Series:
 
 def _subgroup_rows(con: duckdb.DuckDBPyConnection, params: dict) -> pd.DataFrame:
     """Every flag's groups for the scope, kept: the page asks for them twice (the flags to offer, the table)."""
-    key = ("trends_subgroups", repr(sorted((k, params[k]) for k in BASE_KEYS + ("date_from", "date_to"))))
+    _, key = _shared_scope("trends_subgroups", params, undated=False)
     with _LOCK:
         shared = _cache(con)["shared"]
         df = kept_rows.get(shared, key, lambda: _run(con, "trends_subgroups", "trends_status", params))
