@@ -47,6 +47,8 @@ REVIEWED = {
     ("lib/store.py", "scope"): "_roster_select: the fixed filter _ROSTER_IN_IDS or nothing",
     ("lib/store.py", "_roster_select(takers, scope)"): "_roster_points_select: fixed takers SQL and filter",
     ("lib/trends.py", "point_scope"): "_by_std: called with literal filters only",
+    ("lib/trends.py", "HEATMAP_STD[_form]"): "the heatmap's two fixed forms of its std CTE (a dict constant)",
+    ("lib/trends.py", "HEATMAP_STD[\"several\"]"): "the heatmap's per-student form of its std CTE (a dict constant)",
     ("lib/store.py", "name"): "_roster_view: view names written in the migration list",
     ("lib/store.py", "kept"): "stale_derived: fixed SQL from the _STALE constant",
     ("lib/store.py", "live"): "stale_derived: fixed SQL from the _STALE constant",

@@ -493,10 +493,30 @@ def test_heatmap_without_the_base_join_gives_the_same_cells(demo_con):
     """With no school or teacher chosen the heatmap skips joining the base; both ways agree."""
     for lo, hi in [trends.school_year_bounds("2025-26"), (None, None)]:
         params = trends._params(kinds=("benchmark", "summative"), date_from=lo, date_to=hi)
-        fast = trends._run(demo_con, "trends_heatmap_unfiltered", "trends_base", params)
-        full = trends._run(demo_con, "trends_heatmap", "trends_base", params)
+        fast = trends._run(demo_con, "trends_heatmap_unfiltered_several", ("trends_base", "trends_status"), params)
+        full = trends._run(demo_con, "trends_heatmap_several", ("trends_base", "trends_status"), params)
         assert len(fast) > 50
         pd.testing.assert_frame_equal(fast, full, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kinds, several", [(("summative",), False), (("benchmark",), True)])
+def test_heatmap_sums_directly_only_when_nobody_has_several_results(demo_con, kinds, several):
+    """One summative per subject and year: nobody has two results, and the plain sums give the cells the
+    per-student latest gives. Three benchmarks a year: the per-student form is the one used."""
+    lo, hi = trends.school_year_bounds("2025-26")
+    params = trends._params(kinds=kinds, date_from=lo, date_to=hi)
+    assert bool(trends._run(demo_con, "trends_has_several", "trends_status", params).iloc[0, 0]) is several
+    reads = ("trends_base", "trends_status")
+    for name in ("trends_heatmap", "trends_heatmap_unfiltered"):
+        latest = trends._run(demo_con, f"{name}_several", reads, params)
+        summed = trends._run(demo_con, f"{name}_single", reads, params)
+        assert len(latest) > 10
+        if several:
+            assert not latest[["students", "proficient"]].equals(summed[["students", "proficient"]])
+        else:
+            pd.testing.assert_frame_equal(latest, summed, check_exact=False, rtol=1e-12)
+    chosen = trends.heatmap(demo_con, kinds=kinds, date_from=lo, date_to=hi).drop(columns="standard_key")
+    pd.testing.assert_frame_equal(chosen, latest, check_exact=False, rtol=1e-12)
 
 
 def test_narrower_scopes_reuse_one_base_and_match_a_fresh_connection(demo_con, demo_db_file):
