@@ -1,7 +1,8 @@
 """The baseline: each page's main computation done the way a typical dashboard does it, in pandas over
 DataFrames held in memory (load the tables, then filter / merge / groupby per view).
 
-`PAGES[stem](frames, params)` computes a page's first-screenful numbers; `summary(result)` and
+`PAGES[stem](frames, params)` computes the numbers a page shows as it opens (its first tab, for a page with
+tabs): the benchmark compares it with that view of the app; `summary(result)` and
 `app_summary(con, stem, params)` give the same few numbers from pandas and from the app's lib, so the
 benchmark can say the two computed the same thing.
 """
@@ -61,6 +62,9 @@ def params_from_calls(calls: list) -> dict:
             p.setdefault("date_to", kw.get("date_to"))
         elif module == "lib.trends" and func == "over_time":
             p.setdefault("kinds", kw.get("kinds"))
+        elif module == "lib.trends" and func == "headline":
+            p.setdefault("date_from", kw.get("date_from"))
+            p.setdefault("date_to", kw.get("date_to"))
         elif module == "lib.interventions" and func == "before_after":
             p.setdefault("intervention_id", args[0])
     return p
@@ -124,7 +128,7 @@ def home(frames, params) -> dict:
 
 
 def team_meeting(frames, params) -> dict:
-    """One assessment: % proficient, not assessed, by standard, teacher vs team, item difficulty."""
+    """One assessment: % proficient, not assessed, by standard, teacher vs team, the students' scores."""
     aid = params["aid"]
     r = frames["responses"][frames["responses"]["assessment_id"] == aid]
     sub = {**frames, "responses": r}
@@ -140,12 +144,9 @@ def team_meeting(frames, params) -> dict:
     std = std.merge(roster[["student_id", "teacher_id"]], on="student_id", how="left")
     by_standard = std.groupby("standard_code")["proficient"].mean()
     by_teacher = std.groupby(["teacher_id", "standard_code"])["proficient"].agg(["mean", "size"])
-    items = r.merge(frames["items"][["assessment_id", "item", "points_possible"]], on=["assessment_id", "item"])
-    items["p"] = items["points_earned"] / items["points_possible"]
-    difficulty = items.groupby("item")["p"].mean()
     return {"assessed": int(team["score"].notna().sum()), "proficient": int(team["proficient"].fillna(False).sum()),
             "not_assessed": int(team["score"].isna().sum()), "by_standard": by_standard,
-            "by_teacher": by_teacher, "difficulty": difficulty}
+            "by_teacher": by_teacher, "scores": team.sort_values("score")}
 
 
 def student(frames, params) -> dict:
@@ -161,22 +162,49 @@ def student(frames, params) -> dict:
             "attendance_rate": rate}
 
 
+def school_year(dates: pd.Series) -> pd.Series:
+    """The school year (July to June) of each date, as its first calendar year."""
+    d = pd.to_datetime(dates)
+    return d.dt.year.where(d.dt.month >= 7, d.dt.year - 1)
+
+
 def school_trends(frames, params) -> dict:
-    """% proficient per benchmark/summative assessment over time, by grade and subject; subgroup gaps."""
+    """Benchmark/summative results: % proficient per assessment over time, each student's latest result per
+    subject in the chosen year (the headline), and each grade's latest assessment with its change in the
+    year and year over year."""
     kinds = params.get("kinds") or ("benchmark", "summative")
     a = frames["assessments"]
     ids = a.loc[a["kind"].isin(kinds), "assessment_id"]
     overall = overall_scores(frames, ids)
-    per = overall.groupby(["assessment_id", "grade_level", "subject", "administered_on"]).agg(
-        assessed=("score", "size"), proficient=("proficient", "sum"))
-    flags = overall.merge(frames["students"][["student_id", "ell", "iep", "frl"]], on="student_id")
-    gaps = {f: flags.groupby(f)["proficient"].mean() for f in ("ell", "iep", "frl")}
-    return {"assessed": int(per["assessed"].sum()), "proficient": int(per["proficient"].sum()), "per": per,
-            "gaps": gaps}
+    per = overall.groupby(["assessment_id", "grade_level", "subject", "kind", "administered_on"]).agg(
+        assessed=("score", "size"), proficient=("proficient", "sum")).reset_index()
+    per["pct"] = per["proficient"] / per["assessed"]
+    when = pd.to_datetime(overall["administered_on"])
+    in_year = pd.Series(True, index=overall.index)
+    if params.get("date_from"):
+        in_year &= when >= pd.Timestamp(params["date_from"])
+    if params.get("date_to"):
+        in_year &= when <= pd.Timestamp(params["date_to"])
+    latest = (overall[in_year].sort_values(["administered_on", "assessment_id"])
+              .groupby(["student_id", "subject"]).tail(1))
+    headline = latest.groupby("subject")["proficient"].agg(["size", "sum", "mean"])
+    per["school_year"] = school_year(per["administered_on"])
+    per = per.sort_values(["administered_on", "assessment_id"])
+    keys = ["subject", "grade_level", "kind"]
+    per["nth"] = per.groupby(keys + ["school_year"]).cumcount()
+    per["prev_pct"] = per.groupby(keys + ["school_year"])["pct"].shift()
+    ago = per[keys + ["nth", "school_year", "pct"]].assign(school_year=per["school_year"] + 1)
+    last = per.groupby(keys).tail(1).merge(ago.rename(columns={"pct": "year_ago_pct"}),
+                                           on=keys + ["nth", "school_year"], how="left")
+    last["change_in_year"] = last["pct"] - last["prev_pct"]
+    last["change_year_over_year"] = last["pct"] - last["year_ago_pct"]
+    return {"assessed": int(per["assessed"].sum()), "proficient": int(per["proficient"].sum()),
+            "per": per, "headline": headline, "changes": last}
 
 
 def standards(frames, params) -> dict:
-    """One standard in a date window: each student's latest result, % proficient, by assessment and teacher."""
+    """The chosen standards in a date window: each student's latest result, % proficient, by assessment and
+    grade, and the students not yet proficient."""
     codes = params["codes"]
     a = frames["assessments"]
     when = pd.to_datetime(a["administered_on"])
@@ -188,7 +216,11 @@ def standards(frames, params) -> dict:
     std = standard_scores(frames, a.loc[ok, "assessment_id"], codes)
     latest = std.sort_values(["administered_on", "assessment_id"]).groupby(["standard_code", "student_id"]).tail(1)
     by_assessment = std.groupby(["assessment_id", "standard_code"])["proficient"].mean()
-    return {"students": len(latest), "proficient": int(latest["proficient"].sum()), "by_assessment": by_assessment}
+    grades = latest.merge(a[["assessment_id", "grade_level"]], on="assessment_id")
+    by_grade = grades.groupby(["grade_level", "standard_code"])["proficient"].mean()
+    not_yet = latest[~latest["proficient"]].sort_values("score")
+    return {"students": len(latest), "proficient": int(latest["proficient"].sum()), "by_assessment": by_assessment,
+            "by_grade": by_grade, "not_yet": not_yet}
 
 
 def goals(frames, params) -> dict:

@@ -10,7 +10,8 @@
    warm), p50/p95 over several processes; warm = the same calls again in that process (p50/p95), with
    Streamlit's result cache bypassed (lib-level memos such as risk.cached_build stay, as in the app).
 4. Pandas baseline: the same page computations done the typical-dashboard way, in pandas over
-   DataFrames in memory: cold = read the tables from Parquet + compute, warm = compute only.
+   DataFrames in memory: cold = read the tables from Parquet + compute, warm = compute only. It computes
+   what a page shows as it opens and is compared with that view.
 5. Peak memory (max RSS) of each process.
 
 `--json` prints one JSON line last with import_rows_per_s, pages, pandas_ratio, peak_rss_mb.
@@ -185,8 +186,8 @@ def phase_record(db: Path, calls_file: Path) -> dict:
     """Run each page under AppTest on the district and record the data calls it makes.
 
     A page opens on its first tab; each other tab is a view of its own ("page · tab"), recorded by opening
-    it, and "page (all tabs)" is every call of the page's tabs, for the pandas comparison (whose baseline
-    computes what all the tabs show)."""
+    it, and "page (all tabs)" is every call of the page's tabs (what the page cost before tabs were drawn
+    lazily; shown for information)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -332,6 +333,9 @@ def phase_page(db: Path, calls_file: Path, page: str, warm_runs: int, warm_budge
     return {"cold_s": cold, "warm_s": warm, "slowest": slowest, "peak_rss_mb": peak_rss_mb()}
 
 
+PANDAS_COLD_RUNS = 3
+
+
 def phase_pandas(db: Path, calls_file: Path, warm_runs: int) -> dict:
     """The pandas baseline for every page: cold (read Parquet + compute) and warm (compute only)."""
     from bench import pandas_baseline as pb
@@ -346,16 +350,23 @@ def phase_pandas(db: Path, calls_file: Path, warm_runs: int) -> dict:
         if fn is None:
             continue
         params = pb.params_from_calls(calls.get(page, []))
-        t0 = time.perf_counter()
-        frames = pb.load(parquet, pb.TABLES_NEEDED[Path(page).stem])
-        result = fn(frames, params)
-        cold = time.perf_counter() - t0
+        # Cold = read the tables and compute; the median of up to PANDAS_COLD_RUNS (one when a run takes over
+        # 10 s): a single run moved 15-20% between benchmark runs.
+        colds = []
+        while len(colds) < PANDAS_COLD_RUNS and (not colds or colds[-1] < 10.0):
+            frames = result = None
+            t0 = time.perf_counter()
+            frames = pb.load(parquet, pb.TABLES_NEEDED[Path(page).stem])
+            result = fn(frames, params)
+            colds.append(time.perf_counter() - t0)
+        cold = statistics.median(colds)
         warm = []
         for _ in range(warm_runs):
             t0 = time.perf_counter()
             fn(frames, params)
             warm.append(time.perf_counter() - t0)
-        out[page] = {"cold_s": cold, "warm_s": warm, "check": pb.summary(result, Path(page).stem)}
+        out[page] = {"cold_s": cold, "cold_runs": len(colds), "warm_s": warm,
+                     "check": pb.summary(result, Path(page).stem)}
         del frames
         log(f"pandas {page}: cold {cold * 1000:.0f} ms, warm p50 {pct(warm, 50) * 1000:.0f} ms")
     return {"pages": out, "peak_rss_mb": peak_rss_mb()}
@@ -483,8 +494,8 @@ def main(argv: list[str] | None = None) -> int:
         check = run_phase(["check", str(db), str(calls_file)])
         report["pandas_peak_rss_mb"] = pdres["peak_rss_mb"]
         for page, r in pdres["pages"].items():
-            # The baseline computes what all of a page's tabs show: compared with all of the page's calls.
-            p = pages.get(page + ALL_TABS, pages[page])
+            # The baseline computes what a page shows as it opens: compared with that view (its first tab).
+            p = pages[page]
             p["pandas_cold_ms"] = r["cold_s"] * 1000
             p["pandas_warm_p50_ms"] = pct(r["warm_s"], 50) * 1000
             p["pandas_ratio_cold"] = p["pandas_cold_ms"] / max(p["cold_p50_ms"], 1e-3)
@@ -620,8 +631,10 @@ def write_results(report: dict) -> None:
         "A view is what one screen computes: a page as it opens (its first tab), or \"page · tab\" for each "
         "other tab, which the page draws only when it is opened (lib.ui.tabs). The cold and warm targets apply "
         "to views. \"page (all tabs)\" is every call of all of a page's tabs together, as a page computed them "
-        "before tabs were drawn lazily; it is not a screen anyone waits for, and it is what the pandas "
-        "baseline (which computes what all the tabs show) is compared with.",
+        "before tabs were drawn lazily; it is not a screen anyone waits for and is shown for information. "
+        "The pandas baseline computes what a page shows as it opens (bench/pandas_baseline.py), so it is "
+        "compared with that view; its cold figure is the median of up to three runs (one when a run takes "
+        "over 10 s).",
         "",
         "| view | calls | cold p50 | cold p95 | warm p50 | warm p95 | met (cold < 1 s, warm < 150 ms) | "
         "pandas cold | pandas warm | ratio cold | same numbers |",
