@@ -50,6 +50,7 @@ import math
 import re
 import threading
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 
 import duckdb
@@ -803,12 +804,16 @@ def _measuring_name(name: str, requests: list[dict]) -> str:
     return name + ("_std" if any(rq["standard"] is not None for rq in requests) else "")
 
 
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="plc-lens-goals")
+
+
 def _points_many(con: duckdb.DuckDBPyConnection, items: list[tuple[GoalSpec, dict | None]],
                  direct: bool = False) -> list[pd.DataFrame]:
     """Measurement points for (spec, request) pairs; those not remembered are measured in one statement
     for the proficiency requests and one for the growth requests."""
     out: list = [pd.DataFrame(columns=POINT_COLUMNS) for _ in items]
     base = _memo_base(con, direct)
+    batches = []
     for growth in (False, True):
         idx = [i for i, (sp, rq) in enumerate(items) if rq is not None and (sp.kind == "growth") == growth]
         keys = {i: (base, growth, items[i][0].kind == "reduce_failure", tuple(sorted(items[i][1].items())))
@@ -820,11 +825,17 @@ def _points_many(con: duckdb.DuckDBPyConnection, items: list[tuple[GoalSpec, dic
                 todo.append(i)
             else:
                 out[i] = hit
-        if not todo:
-            continue
-        batch = [items[i][1] for i in todo]
-        name = _measuring_name("goal_points_growth" if growth else "goal_points_proficiency", batch)
-        raw = _run(con, name, _batch_params(batch), direct=direct)
+        if todo:
+            batch = [items[i][1] for i in todo]
+            name = _measuring_name("goal_points_growth" if growth else "goal_points_proficiency", batch)
+            batches.append((todo, keys, name, _batch_params(batch)))
+    if len(batches) == 2 and not direct:
+        # Each statement plans for ~30 ms and scans its own rows: on their own cursors they overlap.
+        futures = [_POOL.submit(_run, con, name, params) for _, _, name, params in batches]
+        raws = [f.result() for f in futures]
+    else:
+        raws = [_run(con, name, params, direct=direct) for _, _, name, params in batches]
+    for (todo, keys, _, _), raw in zip(batches, raws):
         reduce = np.array([items[i][0].kind == "reduce_failure" for i in todo], dtype=bool)
         done = _finish_points(raw, reduce[raw["req"].to_numpy(dtype="int64")])
         done["req"] = raw["req"].to_numpy()
