@@ -57,7 +57,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from lib import demo, queries, store
+from lib import demo, kept, queries, store
 
 KINDS = ("raise_proficiency", "reduce_failure", "growth")
 KIND_LABELS = {
@@ -665,7 +665,6 @@ queries.define(
 )
 
 queries.define("goal_db_file", "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
-queries.define("goal_data_version", "SELECT value FROM meta WHERE key = 'data_version'")
 queries.define("goal_cohort_sizes", "SELECT goal_id, count(*) AS n FROM goal_cohort GROUP BY goal_id")
 
 _PARAM_RE = re.compile(r"\$([a-z_]+)")
@@ -702,8 +701,7 @@ def _memo_base(con: duckdb.DuckDBPyConnection, direct: bool) -> tuple | None:
         _DB_FILES[con] = file
     if not file:  # in-memory
         return None
-    row = _fetchone(con, "goal_data_version")
-    return (file, row[0] if row else None)
+    return (file, kept.data_version(con))
 
 
 def _memo_get(key):

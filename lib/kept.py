@@ -5,9 +5,10 @@ are computed once per connection and scope, and every question then reads them. 
 the data fingerprint changes: the data version (bumped by every write through lib) plus row counts and the
 assessments' hash, so most rows written around lib are noticed too.
 
-The data version is read on every use (~0.7 ms); the whole fingerprint (~3 ms, most of it planning seven
-counts) only when the version moved or FRESH_S passed since it was last taken, so a page's ten questions
-pay for it once and a write around lib is noticed within FRESH_S.
+The data version is read again (~1 ms) only after a write through lib in this process (store.changed
+marks it) or once FRESH_S has passed; the whole fingerprint (~3 ms, most of it planning seven counts) only
+when the version moved or FRESH_S passed since it was last taken. So a page's ten questions ask nothing
+of the database to know their kept rows are current, and a write around lib is noticed within FRESH_S.
 """
 
 from __future__ import annotations
@@ -41,9 +42,19 @@ queries.define("kept_data_version", "SELECT max(value) FROM meta WHERE key = 'da
 
 T = TypeVar("T")
 MAX_TABLES = 12  # per connection and namespace, most recently used kept
-FRESH_S = 1.0  # how long a taken fingerprint is trusted while the data version stays the same
+FRESH_S = 1.0  # how long a taken fingerprint (or read data version) is trusted without a write through lib
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_VERSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # con -> (epoch, read at, data version)
 _LOCK = threading.RLock()
+# Moved on by every write through lib in this process (store.transaction, store.bump_data_version): until
+# it moves, or FRESH_S passes, the data version read last is still the data version.
+_EPOCH = [0]
+
+
+def changed() -> None:
+    """Note a write through lib (committed or rolled back): the data version is read again at its next use."""
+    with _LOCK:
+        _EPOCH[0] += 1
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection) -> tuple:
@@ -63,9 +74,24 @@ def _data_version(con: duckdb.DuckDBPyConnection):
         cur.close()
 
 
+def data_version(con: duckdb.DuckDBPyConnection):
+    """The data version (bumped by every write through lib), read again after such a write or FRESH_S."""
+    with _LOCK:
+        epoch = _EPOCH[0]
+        hit = _VERSIONS.get(con)
+        if hit is not None and hit[0] == epoch and time.monotonic() - hit[1] < FRESH_S:
+            return hit[2]
+    # The epoch was taken before the read: a write committing meanwhile moves it on, so this is read again.
+    read_at = time.monotonic()
+    version = _data_version(con)
+    with _LOCK:
+        _VERSIONS[con] = (epoch, read_at, version)
+    return version
+
+
 def current(con: duckdb.DuckDBPyConnection) -> dict:
     """This connection's kept rows, emptied when the data they were computed from changed."""
-    version = _data_version(con)
+    version = data_version(con)
     with _LOCK:
         kept = _CACHE.get(con)
         if kept is not None and kept["version"] == version and time.monotonic() - kept["taken"] < FRESH_S:

@@ -755,6 +755,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         raise
     else:
         con.execute("COMMIT")
+    finally:
+        # What lib keeps in memory re-reads the data version from here on (lib.kept).
+        _kept_changed()
 
 
 def fetch_df(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None = None) -> pd.DataFrame:
@@ -797,6 +800,13 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
 def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
     """Mark the data as changed (called inside the writing transaction)."""
     set_meta(con, "data_version", str(data_version(con) + 1))
+    _kept_changed()
+
+
+def _kept_changed() -> None:
+    from lib import kept  # lib.kept builds on queries only; imported here to keep store's imports plain
+
+    kept.changed()
 
 
 _POINTS_SQL = {

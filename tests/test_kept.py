@@ -82,3 +82,41 @@ def test_run_passes_only_the_parameters_a_question_names(tiny):
     rows = pa.table({"x": [1, 2, 3]})
     df = kept.run(tiny, "kept_test_question", {"kept_test_rows": rows}, {"low": 2, "unused": "ignored"})
     assert int(df["total"].iat[0]) == 5
+
+
+def test_the_data_version_is_read_again_only_after_a_write_through_lib(tiny, monkeypatch):
+    """Questions between writes ask the database nothing to know their kept rows are current; a write through
+    lib (a transaction, a bumped version) or FRESH_S makes the next one read the version again."""
+    monkeypatch.setattr(kept, "FRESH_S", 3600.0)
+    reads = []
+    real = kept._data_version
+    monkeypatch.setattr(kept, "_data_version", lambda con: reads.append(1) or real(con))
+    kept.current(tiny)
+    first = len(reads)
+    for _ in range(5):
+        kept.current(tiny)
+        kept.lookup(tiny, "teacher_names")
+    assert len(reads) == first
+    with store.transaction(tiny):
+        pass
+    kept.current(tiny)
+    assert len(reads) == first + 1
+    store.bump_data_version(tiny)
+    assert kept.data_version(tiny) == str(store.data_version(tiny))
+    assert len(reads) == first + 2
+    monkeypatch.setattr(kept, "FRESH_S", 0.0)
+    kept.current(tiny)
+    assert len(reads) == first + 3
+
+
+def test_a_version_bumped_in_a_transaction_is_seen_once_it_commits(tiny):
+    """A reader that looks while the write is still open sees the old version, and the new one after COMMIT."""
+    before = kept.data_version(tiny)
+    cur = tiny.cursor()
+    try:
+        with store.transaction(cur):
+            store.bump_data_version(cur)
+            assert kept.data_version(tiny) == before  # not committed: other cursors still see the old version
+    finally:
+        cur.close()
+    assert kept.data_version(tiny) != before
