@@ -162,6 +162,17 @@ def student(frames, params) -> dict:
             "attendance_rate": rate}
 
 
+def within(dates: pd.Series, params) -> pd.Series:
+    """Which dates fall in the page's date window (params date_from / date_to; None is open)."""
+    when = pd.to_datetime(dates)
+    ok = pd.Series(True, index=dates.index)
+    if params.get("date_from"):
+        ok &= when >= pd.Timestamp(params["date_from"])
+    if params.get("date_to"):
+        ok &= when <= pd.Timestamp(params["date_to"])
+    return ok
+
+
 def school_year(dates: pd.Series) -> pd.Series:
     """The school year (July to June) of each date, as its first calendar year."""
     d = pd.to_datetime(dates)
@@ -179,13 +190,7 @@ def school_trends(frames, params) -> dict:
     per = overall.groupby(["assessment_id", "grade_level", "subject", "kind", "administered_on"]).agg(
         assessed=("score", "size"), proficient=("proficient", "sum")).reset_index()
     per["pct"] = per["proficient"] / per["assessed"]
-    when = pd.to_datetime(overall["administered_on"])
-    in_year = pd.Series(True, index=overall.index)
-    if params.get("date_from"):
-        in_year &= when >= pd.Timestamp(params["date_from"])
-    if params.get("date_to"):
-        in_year &= when <= pd.Timestamp(params["date_to"])
-    latest = (overall[in_year].sort_values(["administered_on", "assessment_id"])
+    latest = (overall[within(overall["administered_on"], params)].sort_values(["administered_on", "assessment_id"])
               .groupby(["student_id", "subject"]).tail(1))
     headline = latest.groupby("subject")["proficient"].agg(["size", "sum", "mean"])
     per["school_year"] = school_year(per["administered_on"])
@@ -207,13 +212,7 @@ def standards(frames, params) -> dict:
     grade, and the students not yet proficient."""
     codes = params["codes"]
     a = frames["assessments"]
-    when = pd.to_datetime(a["administered_on"])
-    ok = pd.Series(True, index=a.index)
-    if params.get("date_from"):
-        ok &= when >= pd.Timestamp(params["date_from"])
-    if params.get("date_to"):
-        ok &= when <= pd.Timestamp(params["date_to"])
-    std = standard_scores(frames, a.loc[ok, "assessment_id"], codes)
+    std = standard_scores(frames, a.loc[within(a["administered_on"], params), "assessment_id"], codes)
     latest = std.sort_values(["administered_on", "assessment_id"]).groupby(["standard_code", "student_id"]).tail(1)
     by_assessment = std.groupby(["assessment_id", "standard_code"])["proficient"].mean()
     grades = latest.merge(a[["assessment_id", "grade_level"]], on="assessment_id")
