@@ -46,11 +46,11 @@ Status (exactly one of STATUSES)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import threading
 import weakref
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 
 import duckdb
@@ -802,9 +802,6 @@ def _measuring_name(name: str, requests: list[dict]) -> str:
     return name + ("_std" if any(rq["standard"] is not None for rq in requests) else "")
 
 
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="plc-lens-goals")
-
-
 def _points_many(con: duckdb.DuckDBPyConnection, items: list[tuple[GoalSpec, dict | None]],
                  direct: bool = False) -> list[pd.DataFrame]:
     """Measurement points for (spec, request) pairs; those not remembered are measured in one statement
@@ -829,8 +826,7 @@ def _points_many(con: duckdb.DuckDBPyConnection, items: list[tuple[GoalSpec, dic
             batches.append((todo, keys, name, _batch_params(batch)))
     if len(batches) == 2 and not direct:
         # Each statement plans for ~30 ms and scans its own rows: on their own cursors they overlap.
-        futures = [_POOL.submit(_run, con, name, params) for _, _, name, params in batches]
-        raws = [f.result() for f in futures]
+        raws = queries.at_once([functools.partial(_run, con, name, params) for _, _, name, params in batches])
     else:
         raws = [_run(con, name, params, direct=direct) for _, _, name, params in batches]
     for (todo, keys, _, _), raw in zip(batches, raws):

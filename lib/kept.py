@@ -5,8 +5,8 @@ are computed once per connection and scope, and every question then reads them. 
 the data fingerprint changes: the data version (bumped by every write through lib) plus row counts and the
 assessments' hash, so most rows written around lib are noticed too.
 
-The data version is read again (~1 ms) only after a write through lib in this process (store.changed
-marks it) or once FRESH_S has passed; the whole fingerprint (~3 ms, most of it planning seven counts) only
+The data version is read again (~1 ms) only after a write through lib in this process (store marks it
+with `changed`) or once FRESH_S has passed; the whole fingerprint (~3 ms, most of it planning seven counts) only
 when the version moved or FRESH_S passed since it was last taken. So a page's ten questions ask nothing
 of the database to know their kept rows are current, and a write around lib is noticed within FRESH_S.
 """

@@ -6,8 +6,8 @@ token, so not even a local student id reaches a projected screen or its address 
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import pandas as pd
@@ -206,12 +206,11 @@ def attendance_by_year(periods: pd.DataFrame) -> pd.DataFrame:
 # What the Student page shows about one student, question by question.
 RECORD = {"info": student_info, "history": standard_history, "taken": assessments, "periods": attendance,
           "classes": teachers, "team": team_teachers}
-_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="plc-lens-profile")
 
 
 def student_record(con: duckdb.DuckDBPyConnection, sid: str) -> dict:
     """Every RECORD question about one student (keyed like RECORD), asked at once on their own cursors."""
     # At district scale each question scans a large table for one student's rows (~10-40 ms each); asked
     # together, planning and scanning overlap (about two thirds of the time one after another takes).
-    futures = {key: _POOL.submit(fn, con, sid) for key, fn in RECORD.items()}
-    return {key: future.result() for key, future in futures.items()}
+    answers = queries.at_once([functools.partial(fn, con, sid) for fn in RECORD.values()])
+    return dict(zip(RECORD, answers))

@@ -7,10 +7,17 @@ named parameters (`$name`), never formatted into the text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
 import duckdb
 import pandas as pd
 
 QUERIES: dict[str, str] = {}
+T = TypeVar("T")
+# Shared by every caller of at_once; a question asked through it must not itself call at_once.
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="plc-lens-query")
 
 
 def define(name: str, sql: str) -> str:
@@ -29,6 +36,12 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
         return cur.execute(sql, params).df() if params else cur.execute(sql).df()
     finally:
         cur.close()
+
+
+def at_once(questions: list[Callable[[], T]]) -> list[T]:
+    """The answers of several questions (each on its own cursor), asked together; in the order given."""
+    # At district scale planning and scanning of separate statements overlap on the two cores.
+    return [future.result() for future in [_POOL.submit(q) for q in questions]]
 
 
 def scalar(con: duckdb.DuckDBPyConnection, name: str, **params):
