@@ -13,11 +13,15 @@ from typing import TypeVar
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 QUERIES: dict[str, str] = {}
 T = TypeVar("T")
 # Shared by every caller of at_once; a question asked through it must not itself call at_once.
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="plc-lens-query")
+# Arrow's conversion to pandas imports its helpers (and compiles their patterns) on first use, ~10 ms: at
+# start-up, not inside the first question a page asks.
+pa.table({"text": ["start-up"]}).to_pandas()
 
 
 def define(name: str, sql: str) -> str:
@@ -30,12 +34,55 @@ def define(name: str, sql: str) -> str:
 
 def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     """Run a named query on its own cursor with named parameters and return a DataFrame."""
-    sql = QUERIES[name]
     cur = con.cursor()
     try:
-        return cur.execute(sql, params).df() if params else cur.execute(sql).df()
+        return frame(cur.sql(QUERIES[name], params=params or None))
     finally:
         cur.close()
+
+
+# DuckDB's own frame (`.df()`) has pandas build a Python string per text cell: most of the time of a
+# district's lists of students. Through Arrow the text stays in Arrow's buffers. The plain types below are
+# given exactly the dtypes `.df()` gives (tests/test_queries.py compares the two), so callers cannot tell.
+_PLAIN = frozenset({"varchar", "boolean", "tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint",
+                    "uinteger", "ubigint", "float", "double", "date", "timestamp", "timestamp with time zone"})
+# `.df()` gives these as float64: DuckDB's own cast to DOUBLE rounds them the same way (Arrow's may not).
+_AS_DOUBLE = frozenset({"hugeint", "uhugeint", "decimal"})
+_NULLABLE_INT = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+                 pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+                 pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype()}
+
+
+def _column(col: pa.ChunkedArray, rows: int) -> pd.Series:
+    """One Arrow column of a plain type as the Series DuckDB's `.df()` gives."""
+    t = col.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        if rows == 0 or col.null_count == rows:
+            return pd.Series([None] * rows, dtype=object)
+        return col.to_pandas()
+    if pa.types.is_date32(t):
+        return col.cast(pa.timestamp("us")).to_pandas()
+    if pa.types.is_integer(t) and col.null_count:
+        return col.to_pandas(types_mapper=_NULLABLE_INT.get)
+    if pa.types.is_boolean(t) and col.null_count:
+        return col.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+    return col.to_pandas()
+
+
+def frame(rel: duckdb.DuckDBPyRelation) -> pd.DataFrame:
+    """A query's rows as the DataFrame DuckDB's `.df()` gives (same columns, dtypes and values), faster."""
+    names, types = rel.columns, rel.types
+    if len(set(names)) < len(names) or any(t.id not in _PLAIN and t.id not in _AS_DOUBLE for t in types):
+        # Repeated names (which `.df()` renames) and other types (intervals, enums, lists...) are rare here.
+        return rel.df()
+    if any(t.id in _AS_DOUBLE for t in types):
+        quoted = ['"' + n.replace('"', '""') + '"' for n in names]
+        rel = rel.project(", ".join(f"CAST({q} AS DOUBLE) AS {q}" if t.id in _AS_DOUBLE else q
+                                    for q, t in zip(quoted, types)))
+    table = rel.to_arrow_table()
+    out = pd.DataFrame({i: _column(c, table.num_rows) for i, c in enumerate(table.columns)})
+    out.columns = names
+    return out
 
 
 def at_once(questions: list[Callable[[], T]]) -> list[T]:

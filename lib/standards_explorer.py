@@ -59,23 +59,19 @@ queries.define(
         FROM v_scale_standard_scores s
         WHERE s.assessment_id IN (SELECT assessment_id FROM asm)
           AND list_contains($codes::VARCHAR[], s.standard_code)
-    ),
-    -- The class of each student on each assessment: the kept roster (store.refresh_roster).
-    klass AS (
-        SELECT r.assessment_id, r.student_id, r.teacher_id
-        FROM assessment_roster r
-        WHERE r.assessment_id IN (SELECT assessment_id FROM asm)
+          AND ($school IS NULL OR s.student_id IN (SELECT student_id FROM students WHERE school = $school))
     )
+    -- Neither names nor teachers: joining them to every row was half of the time, and only the tabs that
+    -- list students or teachers need them (for their fewer rows: see _NAMED). A chosen teacher's class
+    -- (the kept roster, store.refresh_roster) only filters.
     SELECT v.assessment_id, v.student_id, v.standard_code, v.score, v.earned, v.possible, v.n_items, v.from_scale,
            asm.title, asm.subject, asm.grade_level, asm.kind, asm.administered_on, asm.cut,
-           v.score >= asm.cut AS proficient,
-           k.teacher_id, st.school, st.first_name, st.last_name, st.grade_level AS student_grade
+           v.score >= asm.cut AS proficient
     FROM v
     JOIN asm USING (assessment_id)
-    LEFT JOIN klass k ON k.assessment_id = v.assessment_id AND k.student_id = v.student_id
-    LEFT JOIN students st ON st.student_id = v.student_id
-    WHERE ($school IS NULL OR st.school = $school)
-      AND ($teacher IS NULL OR k.teacher_id = $teacher)""",
+    WHERE $teacher IS NULL
+       OR EXISTS (SELECT 1 FROM assessment_roster r WHERE r.assessment_id = v.assessment_id
+                  AND r.student_id = v.student_id AND r.teacher_id = $teacher)""",
 )
 SC_KEYS = ("codes", "school", "grade", "subject", "teacher")
 USES_LATEST = {"standards_summary", "standards_by_grade", "standards_by_teacher", "standards_not_proficient",
@@ -169,17 +165,28 @@ queries.define(
     FROM latest GROUP BY ALL ORDER BY standard_code, grade_rank, grade_level""",
 )
 
+# The teacher of each latest result (the student's class on that assessment: the kept roster) and the
+# student's name, for the tabs that list them: joined to the latest rows only, not to every kept row.
+_NAMED = """,
+named AS (
+    SELECT l.*, k.teacher_id, st.first_name, st.last_name, st.grade_level AS student_grade
+    FROM latest l
+    LEFT JOIN assessment_roster k ON k.assessment_id = l.assessment_id AND k.student_id = l.student_id
+    LEFT JOIN students st ON st.student_id = l.student_id
+)"""
+
 queries.define(
     "standards_by_teacher",
-    f"""WITH {_STD_SCORES}
+    f"""WITH {_STD_SCORES}{_NAMED}
     SELECT teacher_id, standard_code, {_AGG}
-    FROM latest GROUP BY ALL ORDER BY standard_code, teacher_id NULLS LAST""",
+    FROM named GROUP BY ALL ORDER BY standard_code, teacher_id NULLS LAST""",
 )
 
 queries.define(
     "standards_summary",
     f"""WITH {_STD_SCORES}
     SELECT l.standard_code, any_value(sd.description) AS description, {_AGG},
+           count(*) FILTER (WHERE NOT proficient) AS not_yet,
            (SELECT count(DISTINCT assessment_id) FROM sc WHERE sc.standard_code = l.standard_code) AS assessments,
            max(l.administered_on) AS last_assessed
     FROM latest l LEFT JOIN standards sd ON sd.code = l.standard_code
@@ -188,11 +195,11 @@ queries.define(
 
 queries.define(
     "standards_not_proficient",
-    f"""WITH {_STD_SCORES}
+    f"""WITH {_STD_SCORES}{_NAMED}
     SELECT student_id, first_name, last_name, student_grade AS grade_level, teacher_id, standard_code,
            score AS latest_score, title AS latest_assessment, administered_on AS latest_date, cut,
            attempts, best_score, times_proficient
-    FROM latest
+    FROM named
     WHERE NOT proficient
     ORDER BY standard_code, score, last_name, first_name, student_id""",
 )
@@ -296,7 +303,7 @@ def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pd.DataFram
 
 
 def summary(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], **scope) -> pd.DataFrame:
-    """Per standard: students with a result, proficient now (latest result each), assessments, last date."""
+    """Per standard: students with a result, proficient now and not yet (latest result each), assessments, last date."""
     return _run(con, "standards_summary", _params(codes, **scope))
 
 

@@ -87,14 +87,13 @@ def where_students_stand(df: pd.DataFrame, by: str, label: str, name: str, key: 
 # --- first screenful: where students stand on each standard, and over time -------------------------
 st.caption("Where students stand = each student's most recent result on the standard"
            f"{' in ' + year if year else ''}; proficient = at or above that assessment's cut.")
-not_prof = ui.data(se.not_yet_proficient, codes, **scope)
 if len(summary) == 1:
     r = summary.iloc[0]
     cols = st.columns(4)
     cols[0].metric(f"{r['standard_code']}: proficient now", f"{r['pct_proficient']:.0%}",
                    help=f"{int(r['proficient'])} of {int(r['students'])} students, most recent result each.")
     cols[1].metric("Students with a result", f"{int(r['students']):,}")
-    cols[2].metric("Not yet proficient", f"{len(not_prof):,}")
+    cols[2].metric("Not yet proficient", f"{int(r['not_yet']):,}")
     cols[3].metric("Assessments", f"{int(r['assessments']):,}",
                    help=f"Assessments that measured it{' in ' + year if year else ''}; last on "
                         f"{r['last_assessed']:%d %b %Y}.")
@@ -103,7 +102,7 @@ if len(summary) == 1:
 else:
     cols = st.columns(min(len(summary), 4))
     for i, (_, r) in enumerate(summary.head(4).iterrows()):
-        n_not = int((not_prof["standard_code"] == r["standard_code"]).sum())
+        n_not = int(r["not_yet"])
         cols[i].metric(f"{r['standard_code']}: proficient now", f"{r['pct_proficient']:.0%}",
                        help=f"{int(r['proficient'])} of {int(r['students'])} students; {n_not} not yet proficient; "
                             f"assessed on {int(r['assessments'])} assessment(s).")
@@ -214,6 +213,7 @@ with tab_students:
     if tab_students.open:
         st.caption("Students whose most recent result on the standard is below the cut, lowest first: who needs "
                    "more time and support on this skill across the school.")
+        not_prof = ui.data(se.not_yet_proficient, codes, **scope)  # names and classes: this tab only
         if not_prof.empty:
             st.success("Every student with a result is proficient on their most recent attempt.", icon="🎉")
         else:
@@ -249,7 +249,13 @@ with tab_students:
                 with c2:
                     ui.student_link(page, st.session_state["standards_student"], "Open profile")
 
-all_tables = {"summary": summary, "by assessment": by_a, "not yet proficient": ui.label_students(page, not_prof)}
-st.download_button("Download every table (XLSX)", data=lambda: reports.workbook(all_tables),
+
+def all_tables() -> dict[str, pd.DataFrame]:
+    """The page's tables for the workbook (the student list is asked for only when it is downloaded)."""
+    not_prof = ui.data(se.not_yet_proficient, codes, **scope)
+    return {"summary": summary, "by assessment": by_a, "not yet proficient": ui.label_students(page, not_prof)}
+
+
+st.download_button("Download every table (XLSX)", data=lambda: reports.workbook(all_tables()),
                    file_name="standards.xlsx", key="standards_all_xlsx", on_click="ignore",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

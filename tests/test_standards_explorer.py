@@ -76,11 +76,13 @@ def test_by_assessment_hand_worked(tiny, aid, students, proficient):
 def test_summary_and_by_grade_hand_worked(tiny):
     """Latest NF result per student: B2 for s1-s5 (only s2 proficient), B1 for s6 (0)."""
     s = se.summary(tiny, NF).iloc[0]
-    assert (s["students"], s["proficient"], s["assessments"]) == (6, 1, 3)
+    assert (s["students"], s["proficient"], s["not_yet"], s["assessments"]) == (6, 1, 5, 3)
+    assert s["not_yet"] == len(se.not_yet_proficient(tiny, NF))  # the count the page shows is the list's
     g = se.by_grade(tiny, NF).iloc[0]
     assert (g["grade_level"], g["students"], g["proficient"]) == ("3", 6, 1)
     both = se.summary(tiny, NF + OA).set_index("standard_code")
     assert both.loc["3.OA.A.1", "proficient"] == 4 and both.loc["3.OA.A.1", "students"] == 6
+    assert both.loc["3.OA.A.1", "not_yet"] == 2
 
 
 def test_by_teacher_hand_worked(tiny):
