@@ -806,7 +806,7 @@ def _points_many(con: duckdb.DuckDBPyConnection, items: list[tuple[GoalSpec, dic
                  direct: bool = False) -> list[pd.DataFrame]:
     """Measurement points for (spec, request) pairs; those not remembered are measured in one statement
     for the proficiency requests and one for the growth requests."""
-    out: list = [pd.DataFrame(columns=POINT_COLUMNS) for _ in items]
+    out: list = [None] * len(items)
     base = _memo_base(con, direct)
     batches = []
     for growth in (False, True):
@@ -831,16 +831,21 @@ def _points_many(con: duckdb.DuckDBPyConnection, items: list[tuple[GoalSpec, dic
         raws = [_run(con, name, params, direct=direct) for _, _, name, params in batches]
     for (todo, keys, _, _), raw in zip(batches, raws):
         reduce = np.array([items[i][0].kind == "reduce_failure" for i in todo], dtype=bool)
-        done = _finish_points(raw, reduce[raw["req"].to_numpy(dtype="int64")])
-        done["req"] = raw["req"].to_numpy()
+        req = raw["req"].to_numpy(dtype="int64")
+        if len(req) and (np.diff(req) < 0).any():  # the statements order by request; keep it so
+            order = np.argsort(req, kind="stable")
+            raw, req = raw.iloc[order].reset_index(drop=True), req[order]
+        done = _finish_points(raw, reduce[req])
+        # Each request's rows are one run of the ordered rows: sliced, not filtered once per request.
+        bounds = np.searchsorted(req, np.arange(len(todo) + 1))
         for j, i in enumerate(todo):
-            part = done[done["req"] == j].drop(columns="req").reset_index(drop=True)
+            part = done.iloc[bounds[j]:bounds[j + 1]].reset_index(drop=True)
             if part.empty:  # as a statement with no rows gives them: text columns of object dtype
                 part = part.astype({c: object for c in part.columns if pd.api.types.is_string_dtype(part[c])})
             if keys:
                 _memo_put(keys[i], part)
             out[i] = part
-    return out
+    return [pd.DataFrame(columns=POINT_COLUMNS) if o is None else o for o in out]
 
 
 # --- measuring -----------------------------------------------------------------------------------

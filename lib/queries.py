@@ -7,6 +7,7 @@ named parameters (`$name`), never formatted into the text.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -17,8 +18,9 @@ import pyarrow as pa
 
 QUERIES: dict[str, str] = {}
 T = TypeVar("T")
-# Shared by every caller of at_once; a question asked through it must not itself call at_once.
-_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="plc-lens-query")
+# Shared by every caller of at_once.
+_POOL_NAME = "plc-lens-query"
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix=_POOL_NAME)
 # Arrow's conversion to pandas imports its helpers (and compiles their patterns) on first use, ~10 ms: at
 # start-up, not inside the first question a page asks.
 pa.table({"text": ["start-up"]}).to_pandas()
@@ -87,7 +89,11 @@ def frame(rel: duckdb.DuckDBPyRelation) -> pd.DataFrame:
 
 def at_once(questions: list[Callable[[], T]]) -> list[T]:
     """The answers of several questions (each on its own cursor), asked together; in the order given."""
-    # At district scale planning and scanning of separate statements overlap on the two cores.
+    # At district scale planning and scanning of separate statements overlap on the two cores. A question
+    # that itself asks several at once (from a worker of the pool) asks them one after another, so the
+    # pool's workers never all wait on questions queued behind them.
+    if threading.current_thread().name.startswith(_POOL_NAME):
+        return [q() for q in questions]
     return [future.result() for future in [_POOL.submit(q) for q in questions]]
 
 

@@ -163,7 +163,9 @@ for i in range(0, len(cards), 2):
 # The forms' fields live in closed tabs between visits (buttons are never held).
 ui.hold(*[f"goals_{form}_{name}" for form in ("new", "edit")
           for name in goals.SPEC_FIELDS + ("override_on",)],
-        "goals_edit_goal", "goals_edit_by", "goals_edit_reason", "goals_edit_confirm_delete", "goals_detail_goal")
+        "goals_edit_goal", "goals_edit_by", "goals_edit_reason", "goals_edit_confirm_delete", "goals_detail_goal",
+        "goals_feasibility")
+st.session_state.setdefault("goals_feasibility", False)
 tab_detail, tab_all, tab_new, tab_edit = ui.tabs(["Goal detail", "All goals (alignment)", "New goal", "Edit goal"],
                                                   key="goals_tab")
 by_id = {p.goal_id: p for p in progs}
@@ -264,14 +266,24 @@ with tab_detail:
                              percent_cols=("Start", "Now", "Score", "Cut"), key="goals_nearest_table")
             with right:
                 st.markdown("#### Is the target realistic?")
-                feas = ui.data(goals.feasibility_of, gid)
-                st.markdown(feas.verdict)
-                if feas.n_compared:
-                    st.caption(f"Planned: {feas.planned:+.1f} {feas.unit}. Compared with {feas.n_compared} changes by "
-                               f"similar groups (each grade on the same kind of assessment and subject, over a similar "
-                               f"span): median {feas.median:+.1f}, top 10% {feas.p90:+.1f}, best {feas.best:+.1f}.")
-                    with st.expander("The comparisons"):
-                        st.dataframe(feas.comparisons, hide_index=True, width="stretch")
+                # Asked for, not computed with every look at a goal: it compares the plan with the history of
+                # every similar group (~0.25 s at district scale), and the form shows it while a goal is written.
+                st.toggle("Compare with similar groups", key="goals_feasibility",
+                          help="The planned gain next to the gains that similar groups (each grade on the same kind "
+                               "of assessment and subject) made in the data over a similar span.")
+                if not st.session_state["goals_feasibility"]:
+                    st.caption("Switch on to compare this goal's planned gain with what similar groups achieved. "
+                               "The same check appears while a goal is written or edited.")
+                else:
+                    feas = ui.data(goals.feasibility_of, gid)
+                    st.markdown(feas.verdict)
+                    if feas.n_compared:
+                        st.caption(f"Planned: {feas.planned:+.1f} {feas.unit}. Compared with {feas.n_compared} "
+                                   "changes by similar groups (each grade on the same kind of assessment and subject, "
+                                   f"over a similar span): median {feas.median:+.1f}, top 10% {feas.p90:+.1f}, "
+                                   f"best {feas.best:+.1f}.")
+                        with st.expander("The comparisons"):
+                            st.dataframe(feas.comparisons, hide_index=True, width="stretch")
 
 with tab_all:
     if tab_all.open:

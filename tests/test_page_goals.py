@@ -145,6 +145,21 @@ def test_meeting_mode_hides_student_and_teacher_names(app_demo_db):
     assert f"{r['first_name']} {r['last_name']}" in _texts(at2)
 
 
+
+def test_feasibility_is_shown_when_asked_for(app_demo_db):
+    """A goal's detail compares its plan with similar groups once the switch is on (the stored goal's verdict)."""
+    con = store.connect(app_demo_db)
+    target = next(p for p in goals.all_progress(con) if p.target_pct is not None)
+    want = goals.feasibility_of(con, target.goal_id)
+    at = app_test(PAGE)
+    at.session_state["goals_detail_goal"] = target.goal_id
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Is the target realistic?" in _texts(at) and want.verdict not in _texts(at)
+    at.toggle(key="goals_feasibility").set_value(True).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert want.verdict in _texts(at)
+
 def test_page_on_an_empty_store(app_db):
     """With no data and no goals the page explains what to do and the form still renders."""
     at = app_test(PAGE).run()

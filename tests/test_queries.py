@@ -103,3 +103,10 @@ def test_define_refuses_a_second_sql_under_one_name():
 
 def test_at_once_keeps_the_order():
     assert queries.at_once([lambda k=k: k * k for k in range(10)]) == [k * k for k in range(10)]
+
+
+def test_at_once_inside_at_once():
+    """A question that itself asks several at once (on a pool worker) gets its answers, never a deadlock."""
+    def inner(k):
+        return sum(queries.at_once([lambda j=j: j for j in range(k)]))
+    assert queries.at_once([lambda k=k: inner(k) for k in range(12)]) == [k * (k - 1) // 2 for k in range(12)]
