@@ -400,7 +400,8 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, i
     frame["import_id"] = import_id
     con.register("_frame", frame)
     try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")
+        order = f" ORDER BY {store.STUDENT_ORDER[table]}" if table in store.STUDENT_ORDER else ""
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame{order}")
     finally:
         con.unregister("_frame")
     if refresh and table in ("responses", "items") and "assessment_id" in frame:

@@ -1474,7 +1474,8 @@ def _write_sections(con, frame: pd.DataFrame, import_id: int, with_enrollments: 
             try:
                 con.execute("INSERT INTO enrollments (student_id, section_id, import_id) SELECT student_id, "
                             "section_id, ? FROM _e WHERE (student_id, section_id) NOT IN "
-                            "(SELECT student_id, section_id FROM enrollments)", [import_id])
+                            "(SELECT student_id, section_id FROM enrollments) ORDER BY "
+                            + store.STUDENT_ORDER["enrollments"], [import_id])
             finally:
                 con.unregister("_e")
 
@@ -1527,8 +1528,9 @@ def _write(con, parsed: Parsed, import_id: int, step) -> None:
                         "coalesce(period_end, DATE '1900-01-01')) IN (SELECT student_id, "
                         "coalesce(CAST(period_start AS DATE), DATE '1900-01-01'), "
                         "coalesce(CAST(period_end AS DATE), DATE '1900-01-01') FROM _att)")
-            con.execute("INSERT INTO attendance SELECT student_id, CAST(period_start AS DATE), "
-                        "CAST(period_end AS DATE), days_enrolled, days_absent, import_id FROM _att")
+            con.execute("INSERT INTO attendance SELECT student_id, CAST(period_start AS DATE) AS period_start, "
+                        "CAST(period_end AS DATE) AS period_end, days_enrolled, days_absent, import_id FROM _att "
+                        "ORDER BY " + store.STUDENT_ORDER["attendance"])
         finally:
             con.unregister("_att")
     if parsed.results is not None and len(parsed.results):

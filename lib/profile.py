@@ -12,7 +12,7 @@ import hashlib
 import duckdb
 import pandas as pd
 
-from lib import queries
+from lib import interventions, queries
 from lib.meeting import DEFAULT_EXCEEDS, DEFAULT_GAP, _level_sql
 
 TOKEN_PREFIX = "t-"
@@ -129,6 +129,9 @@ queries.define(
        FROM v_standard_scores v JOIN assessments a ON a.assessment_id = v.assessment_id
        LEFT JOIN standards std ON std.code = v.standard_code
        WHERE v.student_id = $sid
+         -- The student's assessments (the kept roster lists every one with a result): the scores are stored in
+         -- assessment order, so the scan reads their row groups only (run_pruned).
+         AND v.assessment_id IN (SELECT assessment_id FROM assessment_roster WHERE student_id = $sid)
        ORDER BY a.administered_on, a.assessment_id, v.standard_code""",
 )
 
@@ -155,7 +158,7 @@ queries.define(
 def standard_history(con: duckdb.DuckDBPyConnection, sid: str, gap: float = DEFAULT_GAP,
                      exceeds: float = DEFAULT_EXCEEDS) -> pd.DataFrame:
     """Every standard score the student has, by assessment, oldest first."""
-    return queries.run(con, "profile_standard_history", sid=sid, gap=gap, exceeds=exceeds)
+    return queries.run_pruned(con, "profile_standard_history", sid=sid, gap=gap, exceeds=exceeds)
 
 
 def assessments(con: duckdb.DuckDBPyConnection, sid: str, gap: float = DEFAULT_GAP,
@@ -205,7 +208,7 @@ def attendance_by_year(periods: pd.DataFrame) -> pd.DataFrame:
 
 # What the Student page shows about one student, question by question.
 RECORD = {"info": student_info, "history": standard_history, "taken": assessments, "periods": attendance,
-          "classes": teachers, "team": team_teachers}
+          "classes": teachers, "team": team_teachers, "interventions": interventions.for_student}
 
 
 def student_record(con: duckdb.DuckDBPyConnection, sid: str) -> dict:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from lib import charts, interventions, profile, risk, ui
+from lib import charts, profile, risk, ui
 
 page = ui.setup("Student", "👤")
 f = ui.filters(("school", "grade", "subject"))
@@ -208,7 +208,7 @@ with risk_col:
     ui.page_link("pages/7_Early_warning.py", label="Early warning list", icon="🚩")
 with help_col:
     st.markdown("#### Interventions")
-    iv = ui.data(interventions.for_student, sid)
+    iv = record["interventions"]
     if iv.empty:
         st.write("No interventions recorded for this student.")
     else:

@@ -303,6 +303,18 @@ def test_attendance_file(con):
     assert a.values.tolist() == [["S1", 3.0]]
 
 
+
+def test_attendance_and_enrollments_are_stored_in_student_order(con):
+    """Rows arrive in any order and are stored by student (one student's rows then sit in few row groups)."""
+    ids = [f"S{n:03d}" for n in (7, 3, 11, 1, 5)]
+    rows = "".join(f"{s},2026-{m:02d}-01,2026-{m:02d}-28,20,1\n" for m in (10, 9) for s in ids)
+    load(con, "att.csv", "Student ID,Start Date,End Date,Days Enrolled,Days Absent\n" + rows)
+    stored = store.fetch_df(con, "SELECT student_id, period_start FROM attendance ORDER BY rowid")
+    assert stored.values.tolist() == sorted(stored.values.tolist())
+    load(con, "roster.csv", "Student ID,Section ID,Teacher ID\n" + "".join(f"{s},X{s},T1\n" for s in ids))
+    enrolled = store.fetch_df(con, "SELECT student_id FROM enrollments ORDER BY rowid")["student_id"].tolist()
+    assert enrolled == sorted(ids)
+
 def test_saved_column_mapping_applies_to_same_header(con):
     text = "Kid,Quiz,Pts,Of\nS1,Q7,1,2\n"
     fp = plan_one(con, "odd.csv", text)

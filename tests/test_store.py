@@ -31,6 +31,24 @@ def test_new_file_is_migrated_to_the_latest_version(tmp_path):
     assert store.counts(con)["students"] == 0
 
 
+
+def test_a_file_written_before_student_order_is_put_in_it(tmp_path):
+    """Migration 36 rewrites attendance and enrollments of an existing file in student order, keeping every row."""
+    path = tmp_path / "old.duckdb"
+    con = store.connect(path)
+    con.execute("INSERT INTO attendance VALUES ('S9', DATE '2026-09-01', DATE '2026-09-30', 20, 1, 1), "
+                "('S1', DATE '2026-10-01', DATE '2026-10-31', 20, 2, 1), ('S1', DATE '2026-09-01', NULL, 20, 0, 1)")
+    con.execute("INSERT INTO enrollments VALUES ('S9', 'X', 1), ('S1', 'Y', 1), ('S1', 'X', 1)")
+    con.execute("DELETE FROM schema_migrations WHERE version = 36")
+    con.close()
+    con = store.connect(path)
+    assert store.schema_version(con) >= 36
+    assert store.fetch_df(con, "SELECT student_id, period_start::VARCHAR AS d, days_absent FROM attendance "
+                               "ORDER BY rowid").values.tolist() == [
+        ["S1", "2026-09-01", 0.0], ["S1", "2026-10-01", 2.0], ["S9", "2026-09-01", 1.0]]
+    assert store.fetch_df(con, "SELECT student_id, section_id FROM enrollments ORDER BY rowid").values.tolist() == [
+        ["S1", "X"], ["S1", "Y"], ["S9", "X"]]
+
 def test_older_file_is_upgraded_on_open(tmp_path):
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
