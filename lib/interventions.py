@@ -10,6 +10,7 @@ student's results before and after the start: a description, not proof (no compa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 
 import duckdb
@@ -103,6 +104,13 @@ queries.define(
 )
 
 queries.define(
+    "iv_one_with_scale",
+    # With whether the student has scale-score results (then the results queries' `_scale` twins are asked).
+    """SELECT v.*, (SELECT count(*) FROM scores c WHERE c.student_id = v.student_id) AS n_scale_results
+       FROM interventions v WHERE v.intervention_id = $intervention_id""",
+)
+
+queries.define(
     "iv_student_exists",
     """SELECT count(*) FROM students WHERE student_id = $student_id""",
 )
@@ -158,11 +166,6 @@ queries.define("iv_results_standard", _RESULTS_STANDARD.format(scale=""))
 queries.define("iv_results_standard_scale", _RESULTS_STANDARD.format(
     scale="UNION ALL SELECT assessment_id, score FROM v_scale_standard_scores "
           "WHERE student_id = $student_id AND standard_code = $standard_code"))
-
-queries.define(
-    "iv_student_scale_results",
-    """SELECT count(*) FROM scores WHERE student_id = $student_id""",
-)
 
 queries.define(
     "iv_students",
@@ -366,7 +369,7 @@ def before_after(con: duckdb.DuckDBPyConnection, intervention_id: int, today: dt
     Summary: mean score and share at/above the cut for the last 4 results before the start and every
     result after it (up to `today`).
     """
-    row = queries.run(con, "iv_one", intervention_id=int(intervention_id))
+    row = queries.run(con, "iv_one_with_scale", intervention_id=int(intervention_id))
     if row.empty:
         raise ValueError(f"There is no intervention {intervention_id}.")
     iv = row.iloc[0]
@@ -374,15 +377,23 @@ def before_after(con: duckdb.DuckDBPyConnection, intervention_id: int, today: dt
     today = today or dt.date.today()
     params = dict(student_id=iv["student_id"], date_from=start - dt.timedelta(days=window_days), date_to=today)
     scope = "subject"
-    df = pd.DataFrame()
-    twin = "_scale" if queries.scalar(con, "iv_student_scale_results", student_id=iv["student_id"]) else ""
-    if isinstance(iv["standard_code"], str) and iv["standard_code"]:
-        df = queries.run(con, "iv_results_standard" + twin, standard_code=iv["standard_code"], **params)
+    twin = "_scale" if iv["n_scale_results"] else ""
+    on_standard = isinstance(iv["standard_code"], str) and bool(iv["standard_code"])
+    on_subject = isinstance(iv["subject"], str)
+    # The standard's results and the subject's (needed when the standard has too few re-checks) are asked
+    # together: each is a scan of its own, and waiting for the first to decide on the second costs more.
+    asked = queries.at_once(
+        ([functools.partial(queries.run, con, "iv_results_standard" + twin, standard_code=iv["standard_code"],
+                            **params)] if on_standard else [])
+        + ([functools.partial(queries.run, con, "iv_results_subject" + twin, subject=iv["subject"], **params)]
+           if on_subject else []))
+    df = asked[0] if on_standard else pd.DataFrame()
+    if on_standard:
         scope = "standard"
     after_std = int((pd.to_datetime(df["administered_on"]).dt.date > start).sum()) if len(df) else 0
-    if after_std < MIN_AFTER and isinstance(iv["subject"], str):
+    if after_std < MIN_AFTER and on_subject:
         # Too few re-checks on the standard yet: the subject's results say more than one or two points.
-        whole = queries.run(con, "iv_results_subject" + twin, subject=iv["subject"], **params)
+        whole = asked[-1]
         if int((pd.to_datetime(whole["administered_on"]).dt.date > start).sum()) > after_std or df.empty:
             df, scope = whole, "subject"
     if not df.empty:
@@ -412,13 +423,21 @@ def form_options(con: duckdb.DuckDBPyConnection) -> dict:
     # A catalogue of the whole district (58,000 students sorted by grade and name: ~60 ms), the same for
     # every question, so kept while the data is unchanged (lib.kept).
     def build() -> dict:
-        return {"students": queries.run(con, "iv_students"),
-                "subjects": queries.run(con, "iv_subjects")["subject"].tolist(),
-                "teachers": queries.run(con, "iv_teachers"),
-                "standards": queries.run(con, "iv_standards", subject=None, grade=None)}
+        students, subjects, teachers, standards = queries.at_once([
+            functools.partial(queries.run, con, "iv_students"), functools.partial(queries.run, con, "iv_subjects"),
+            functools.partial(queries.run, con, "iv_teachers"),
+            functools.partial(queries.run, con, "iv_standards", subject=None, grade=None)])
+        return {"students": students, "subjects": subjects["subject"].tolist(), "teachers": teachers,
+                "standards": standards}
 
     options = kept.table(con, "interventions", ("form_options",), build)
     return {k: v.copy() for k, v in options.items()}
+
+
+def opening(con: duckdb.DuckDBPyConnection) -> tuple[dict, pd.DataFrame]:
+    """What the page needs as it opens, asked together: the form's options and every intervention."""
+    options, every = queries.at_once([functools.partial(form_options, con), functools.partial(listing, con, False)])
+    return options, every
 
 
 def open_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

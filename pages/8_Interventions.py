@@ -18,7 +18,7 @@ if flash:
 
 as_of = ui.data(risk.data_as_of) or dt.date.today()
 st.session_state.setdefault("iv_today", as_of)
-opts = ui.data(interventions.form_options)
+opts, every_iv = ui.data(interventions.opening)  # asked together
 teachers = opts["teachers"]
 tlabels = ui.teacher_labels(page, teachers["teacher_id"].tolist())
 OTHER_OWNERS = ["Reading specialist", "Math coach", "Interventionist", "Counselor"]
@@ -64,7 +64,7 @@ def show(df: pd.DataFrame, key: str, extra: tuple = ()) -> None:
     ui.table(page, shown[first + rest + (["ID"] if "ID" in shown else [])], key=key)
 
 
-every_iv = ui.data(interventions.listing, False)  # one listing: the open ones are a part of it
+# One listing (every intervention, from `opening`): the open ones are a part of it.
 all_open = every_iv[every_iv["status"].isin(interventions.OPEN_STATUSES)].reset_index(drop=True)
 open_iv = scoped(all_open)
 today = st.session_state["iv_today"]

@@ -103,6 +103,18 @@ def test_open_ones_are_the_open_part_of_every_one_in_order(school):
     pd.testing.assert_frame_equal(part, iv.listing(school, open_only=True))
 
 
+
+def test_opening_asks_what_the_page_needs_together(school):
+    """The page's first call gives the form's options and every intervention, as asked one by one."""
+    iv.add(school, "A", 2, "Reteach", D(2026, 10, 1))
+    options, every = iv.opening(school)
+    pd.testing.assert_frame_equal(every, iv.listing(school, open_only=False))
+    alone = iv.form_options(school)
+    assert options.keys() == alone.keys() and options["subjects"] == alone["subjects"]
+    for key in ("students", "teachers", "standards"):
+        pd.testing.assert_frame_equal(options[key], alone[key])
+    assert len(options["students"]) > 0 and len(every) == 1
+
 def test_queue_of_flagged_students_not_yet_supported(school):
     """Flagged rows drop out of the queue once they have open help in the subject, help this year, or a note."""
     iv.add(school, "A", 2, "Reteach", D(2026, 10, 1), subject="Math")
