@@ -209,7 +209,7 @@ def school_trends(frames, params) -> dict:
 
 def standards(frames, params) -> dict:
     """The chosen standards in a date window: each student's latest result, % proficient, by assessment and
-    grade, and the students not yet proficient."""
+    grade, and how many are not yet proficient."""
     codes = params["codes"]
     a = frames["assessments"]
     std = standard_scores(frames, a.loc[within(a["administered_on"], params), "assessment_id"], codes)
@@ -217,9 +217,10 @@ def standards(frames, params) -> dict:
     by_assessment = std.groupby(["assessment_id", "standard_code"])["proficient"].mean()
     grades = latest.merge(a[["assessment_id", "grade_level"]], on="assessment_id")
     by_grade = grades.groupby(["grade_level", "standard_code"])["proficient"].mean()
-    not_yet = latest[~latest["proficient"]].sort_values("score")
+    # The page's first screen counts who is not yet proficient per standard (the list is a tab of its own).
+    not_yet = (~latest["proficient"].astype(bool)).groupby(latest["standard_code"]).sum()
     return {"students": len(latest), "proficient": int(latest["proficient"].sum()), "by_assessment": by_assessment,
-            "by_grade": by_grade, "not_yet": not_yet}
+            "by_grade": by_grade, "not_yet_by_standard": not_yet, "not_yet": int(not_yet.sum())}
 
 
 def goals(frames, params) -> dict:
@@ -318,7 +319,7 @@ CHECKED = {"app": ("students", "assessments", "responses"),
            "2_Team_meeting": ("assessed", "proficient", "not_assessed"),
            "3_Student": ("assessed", "proficient"),
            "4_School_trends": ("assessed", "proficient"),
-           "5_Standards": ("students", "proficient")}
+           "5_Standards": ("students", "proficient", "not_yet")}
 
 
 def summary(result: dict, stem: str) -> dict | None:
@@ -358,6 +359,7 @@ def app_summary(con, stem: str, params: dict) -> dict | None:
 
         s = standards_explorer.summary(con, params["codes"], date_from=params.get("date_from"),
                                        date_to=params.get("date_to"))
-        return {"students": int(s["students"].sum()), "proficient": int(s["proficient"].sum())}
+        return {"students": int(s["students"].sum()), "proficient": int(s["proficient"].sum()),
+                "not_yet": int(s["not_yet"].sum())}
     return None
 
