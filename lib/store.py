@@ -95,6 +95,9 @@ _TAKERS = """SELECT assessment_id, student_id FROM points_overall
              UNION SELECT DISTINCT assessment_id, student_id FROM scores"""
 
 
+# Tables kept in student order (migration 36): every write inserts its rows in this order.
+STUDENT_ORDER = {"attendance": "student_id, period_start, period_end", "enrollments": "student_id, section_id"}
+
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (
         1,
@@ -672,8 +675,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         "attendance and enrollments stored in student order",
         # Only the Student page reads them for one student; in student order DuckDB's zone maps skip every
         # row group but that student's (~10x less read at district size). Writes keep the order: STUDENT_ORDER.
-        [sql for table, order in (("attendance", "student_id, period_start, period_end"),
-                                  ("enrollments", "student_id, section_id"))
+        [sql for table, order in STUDENT_ORDER.items()
          for sql in (f"CREATE TEMP TABLE _in_student_order AS SELECT * FROM {table} ORDER BY {order}",
                      f"DELETE FROM {table}",
                      f"INSERT INTO {table} SELECT * FROM _in_student_order",
@@ -681,8 +683,6 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     ),
 ]
 
-# Tables kept in student order (migration 36): every write inserts its rows in this order.
-STUDENT_ORDER = {"attendance": "student_id, period_start, period_end", "enrollments": "student_id, section_id"}
 
 # Tables whose rows an import brings (undo removes them by import_id).
 FACT_TABLES = ("responses", "attendance")
