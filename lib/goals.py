@@ -759,7 +759,7 @@ def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict, direct: bool =
         # A goal's assessments reach the points_* scans as a list of ids when there are up to a few hundred
         # (DuckDB's default stops at 50), so row groups of other assessments are skipped. This cursor only.
         cur.execute(f"SET dynamic_or_filter_threshold = {queries.PRUNE_IDS}")
-        df = queries.frame(cur.sql(sql, params=bound or None))
+        df = cur.execute(sql, bound).df()
     finally:
         cur.close()
     if key is not None:

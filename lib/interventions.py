@@ -312,8 +312,10 @@ def update(con: duckdb.DuckDBPyConnection, intervention_id: int, *, status: str 
 
 def listing(con: duckdb.DuckDBPyConnection, open_only: bool = True, student_id: str | None = None) -> pd.DataFrame:
     """Interventions (open ones by default) with the student, the standard and the next review date."""
-    df = queries.run(con, "iv_list", open_only=bool(open_only), open=OPEN_STATUSES, student_id=student_id,
-                     review_days=REVIEW_DAYS)
+    # Every intervention (thousands of rows of names at district scale) through Arrow; one student's directly.
+    run = queries.run if student_id is not None else queries.run_text
+    df = run(con, "iv_list", open_only=bool(open_only), open=OPEN_STATUSES, student_id=student_id,
+             review_days=REVIEW_DAYS)
     for col in ("start_date", "recheck_date", "last_reviewed", "next_review"):
         df[col] = pd.to_datetime(df[col]).dt.date
     return df
@@ -424,7 +426,7 @@ def form_options(con: duckdb.DuckDBPyConnection) -> dict:
     # every question, so kept while the data is unchanged (lib.kept).
     def build() -> dict:
         students, subjects, teachers, standards = queries.at_once([
-            functools.partial(queries.run, con, "iv_students"), functools.partial(queries.run, con, "iv_subjects"),
+            functools.partial(queries.run_text, con, "iv_students"), functools.partial(queries.run, con, "iv_subjects"),
             functools.partial(queries.run, con, "iv_teachers"),
             functools.partial(queries.run, con, "iv_standards", subject=None, grade=None)])
         return {"students": students, "subjects": subjects["subject"].tolist(), "teachers": teachers,

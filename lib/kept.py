@@ -165,6 +165,6 @@ def run(con: duckdb.DuckDBPyConnection, name: str, reads: dict[str, pa.Table], p
             cur.register(table_name, t)
         sql = queries.QUERIES[name]
         params = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}  # DuckDB refuses unused ones
-        return queries.frame(cur.sql(sql, params=params or None))
+        return cur.execute(sql, params).df() if params else cur.execute(sql).df()
     finally:
         cur.close()

@@ -64,8 +64,8 @@ queries.define(
 def student_options(con: duckdb.DuckDBPyConnection, grade: str | None = None, school: str | None = None,
                     search: str | None = None, limit: int = 2000) -> pd.DataFrame:
     """Students to pick from (by grade, school, name or id search), at most `limit` of them."""
-    return queries.run(con, "profile_student_options", grade=grade, school=school,
-                       search=(search or None), limit=limit)
+    return queries.run_text(con, "profile_student_options", grade=grade, school=school,
+                            search=(search or None), limit=limit)
 
 
 queries.define(

@@ -36,6 +36,17 @@ def define(name: str, sql: str) -> str:
 
 def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     """Run a named query on its own cursor with named parameters and return a DataFrame."""
+    sql = QUERIES[name]
+    cur = con.cursor()
+    try:
+        return cur.execute(sql, params).df() if params else cur.execute(sql).df()
+    finally:
+        cur.close()
+
+
+def run_text(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
+    """`run` for a question that returns thousands of rows of text (lists of students): the same frame, through
+    Arrow (see `frame`); for a few rows `run` is quicker."""
     cur = con.cursor()
     try:
         return frame(cur.sql(QUERIES[name], params=params or None))
@@ -51,7 +62,7 @@ def run_pruned(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFr
         # DuckDB passes a join's ids to the scan on the other side as a list only up to 50 of them (beyond:
         # their min and max). This cursor only.
         cur.execute(f"SET dynamic_or_filter_threshold = {PRUNE_IDS}")
-        return frame(cur.sql(QUERIES[name], params=params or None))
+        return cur.execute(QUERIES[name], params).df()
     finally:
         cur.close()
 
@@ -59,8 +70,9 @@ def run_pruned(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFr
 PRUNE_IDS = 1000
 
 # DuckDB's own frame (`.df()`) has pandas build a Python string per text cell: most of the time of a
-# district's lists of students. Through Arrow the text stays in Arrow's buffers. The plain types below are
-# given exactly the dtypes `.df()` gives (tests/test_queries.py compares the two), so callers cannot tell.
+# district's lists of students. Through Arrow the text stays in Arrow's buffers (but each column costs a
+# little more to set up: for a few rows `.df()` is quicker). The plain types below are given exactly the
+# dtypes `.df()` gives (tests/test_queries.py compares the two), so callers cannot tell.
 _PLAIN = frozenset({"varchar", "boolean", "tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint",
                     "uinteger", "ubigint", "float", "double", "date", "timestamp", "timestamp with time zone"})
 # `.df()` gives these as float64: DuckDB's own cast to DOUBLE rounds them the same way (Arrow's may not).

@@ -90,6 +90,9 @@ def test_run_passes_parameters(con):
     queries.define("test_queries_echo", "SELECT $word AS word, $n + 1 AS n")
     df = queries.run(con, "test_queries_echo", word="'; DROP TABLE x; --", n=41)
     assert df.to_dict("records") == [{"word": "'; DROP TABLE x; --", "n": 42}]
+    pd.testing.assert_frame_equal(queries.run_text(con, "test_queries_echo", word="'; DROP TABLE x; --", n=41), df)
+    pd.testing.assert_frame_equal(queries.run_pruned(con, "test_queries_echo", word="x", n=1),
+                                  queries.run(con, "test_queries_echo", word="x", n=1))
     queries.define("test_queries_plain", "SELECT 1 AS one")
     assert queries.scalar(con, "test_queries_plain") == 1
 
