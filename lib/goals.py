@@ -754,14 +754,9 @@ def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict, direct: bool =
         hit = _memo_get(key)
         if hit is not None:
             return hit
-    cur = con.cursor()
-    try:
-        # A goal's assessments reach the points_* scans as a list of ids when there are up to a few hundred
-        # (DuckDB's default stops at 50), so row groups of other assessments are skipped. This cursor only.
-        cur.execute(f"SET dynamic_or_filter_threshold = {queries.PRUNE_IDS}")
-        df = cur.execute(sql, bound).df()
-    finally:
-        cur.close()
+    # A goal's assessments reach the points_* scans as a list of ids when there are up to a few hundred
+    # (DuckDB's default stops at 50), so row groups of other assessments are skipped.
+    df = queries.run_pruned(con, name, **bound)
     if key is not None:
         _memo_put(key, df)
     return df
